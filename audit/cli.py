@@ -1,0 +1,123 @@
+"""The ``hocba-audit`` command line (interfaces.md).  Thin: it parses, calls the package, and
+turns a package error into a message that says what to do next.
+
+Exit status: 0 success; 1 the command ran and something it was asked to do failed; 2 the
+command line was wrong; ``ingest`` adds 3 (rows quarantined) and 4 (an input unreadable).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # exit 2 with a bilingual hint
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: lỗi dòng lệnh / command-line error: {message}\n"
+              f"Xem / see: {self.prog} --help", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _add_db(p):
+    p.add_argument("--db", help="SQLAlchemy URL (mặc định / default: $HOCBA_DB, else sqlite:///data/hocba.db)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hocba-audit", description="Học bạ số audit workbench / công cụ thanh tra, kiểm toán học bạ số")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+
+    p = sub.add_parser("demo", help="synthetic data → ingest → findings → reports")
+    p.add_argument("--scale", choices=["small", "province", "national"], default="small")
+    p.add_argument("--seed", type=int, default=2025)
+    _add_db(p)
+    p.add_argument("--out", default=None, help="output folder (default: reports/demo)")
+
+    p = sub.add_parser("generate", help="write a synthetic data set in the input contract")
+    p.add_argument("--scale", choices=["small", "province", "national"], required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out", required=True)
+
+    p = sub.add_parser("ingest", help="load CSV folders, .xlsx workbooks or OCDS files")
+    p.add_argument("sources", nargs="+")
+    _add_db(p)
+    p.add_argument("--strict", action="store_true", help="land nothing when any row is quarantined")
+    p.add_argument("--report", help="write the ingest report as JSON to this file")
+    p.add_argument("--quiet", action="store_true", help="no summary table")
+
+    p = sub.add_parser("template", help="write the Excel input template")
+    p.add_argument("--out", required=True)
+    return parser
+
+
+def _cmd_ingest(args) -> int:
+    from procurement.ingest import format_summary, ingest
+    result = ingest(args.sources, args.db, strict=args.strict,
+                    command="hocba-audit ingest " + " ".join(args.sources))
+    if args.report:
+        Path(args.report).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.report).write_text(json.dumps(result.report, ensure_ascii=False, indent=2,
+                                                default=str), encoding="utf-8")
+    if result.message:
+        print(result.message, file=sys.stderr)
+    elif not args.quiet:
+        print(format_summary(result.report))
+    if result.exit_code == 3:
+        n = len(result.report["quarantine"])
+        what = ("không có dòng nào được nhập (--strict) / nothing landed (--strict)"
+                if not result.report.get("landed", True) else
+                "các dòng khác đã được nhập / the other rows landed")
+        print(f"{n} dòng bị cách ly; {what}. Sửa tệp nguồn rồi nhập lại; chi tiết trong --report. / "
+              f"{n} rows quarantined; fix the source and ingest again; details in --report.",
+              file=sys.stderr)
+    return result.exit_code
+
+
+def _cmd_generate(args) -> int:
+    from procurement.synthetic import generate
+    res = generate(args.scale, args.seed, args.out)
+    print(f"Đã tạo dữ liệu tổng hợp / synthetic data written: {res.out_dir}")
+    print(f"Phát hiện cài sẵn / planted findings: {res.truth_path}")
+    return EXIT_OK
+
+
+def _cmd_template(args) -> int:
+    from procurement.template import write_template
+    write_template(args.out)
+    print(f"Mẫu nhập liệu / input template: {args.out}")
+    return EXIT_OK
+
+
+def _cmd_demo(args) -> int:
+    from . import demo
+    return demo.run(scale=args.scale, seed=args.seed, db_url=args.db, out=args.out)
+
+
+COMMANDS = {"ingest": _cmd_ingest, "generate": _cmd_generate, "template": _cmd_template,
+            "demo": _cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("Đã dừng / interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as e:  # the package's errors become a message, not a traceback
+        from sqlalchemy.exc import OperationalError, ArgumentError
+        if isinstance(e, ArgumentError):
+            print(f"URL cơ sở dữ liệu không hợp lệ / invalid database URL: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(e, OperationalError):
+            print(f"Không kết nối được cơ sở dữ liệu / cannot reach the database: {e.orig}\n"
+                  f"Kiểm tra --db hoặc HOCBA_DB / check --db or HOCBA_DB.", file=sys.stderr)
+            return EXIT_FAILED
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,519 @@
+"""Ingest: validate every row of every input, quarantine bad rows with their reasons, land the
+rest, and lose nothing (data-contract.md; interfaces.md, "Ingest report").
+
+The order of work:
+
+1. every input is read first (an unreadable one stops everything: exit 4, nothing lands);
+2. per input, per table in dependency order: values column by column, then the key (a later
+   duplicate within the input is quarantined), then references column by column against the
+   input together with the store, cascading along references to quarantined rows;
+3. the good rows are inserted or, when their key is stored with other values, replace the
+   stored row (old values to ``history``); equal rows change nothing;
+4. everything happens in one transaction; ``strict`` rolls the data back when any row was
+   quarantined (the run and its quarantine are still recorded, for the data-quality summary).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+
+from . import store
+from .contract import TABLE_ORDER, TABLES, Column, Table
+from .readers import RawTable, SourceData, UnreadableInput, read_source
+from .reasons import Problem, problem
+from .text import fold
+from .values import ValueProblem, parse
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2, 3, 4
+
+# Problems sort by stage, then by the column's position in the contract.
+_STAGE_VALUE, _STAGE_KEY, _STAGE_REF = 0, 1, 2
+
+
+@dataclass
+class IngestResult:
+    exit_code: int
+    report: dict
+    ingest_id: int | None = None
+    message: str = ""
+
+
+@dataclass
+class _Checked:
+    """One table of one input after checking."""
+    raw: RawTable
+    spec: Table
+    values: dict[str, list]                       # column → parsed values
+    keys: list[str | None]                        # row_key per row (None when a key part is bad)
+    problems: dict[int, list[tuple[int, int, Problem]]] = field(default_factory=dict)
+
+    def add(self, i: int, stage: int, column: str, p: Problem) -> None:
+        pos = self.spec.column_names.index(column) if column in self.spec.column_names else 99
+        self.problems.setdefault(i, []).append((stage, pos, p))
+
+    def good(self) -> list[int]:
+        return [i for i in range(len(self.raw)) if i not in self.problems]
+
+
+def _key_part(column: Column, value) -> str:
+    if value is None:
+        return ""
+    if column.kind == "name":
+        return fold(value)
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def row_key(spec: Table, values: dict) -> str:
+    """The stored key of a row: its key values joined by ``/`` (names folded)."""
+    return "/".join(_key_part(spec.by_name[k], values.get(k)) for k in spec.key)
+
+
+def _jsonable(v):
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return v
+
+
+def _row_hash(spec: Table, values: dict) -> str:
+    payload = json.dumps([_jsonable(values.get(c)) for c in spec.column_names],
+                         ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+def _check_values(raw: RawTable, spec: Table) -> _Checked:
+    n = len(raw)
+    parsed: dict[str, list] = {}
+    checked = _Checked(raw, spec, parsed, [None] * n)
+    for col in spec.columns:
+        column_raw = raw.data.get(col.name) or [None] * n
+        out: list = [None] * n
+        if col.kind == "commune":
+            provinces = parsed.get("province_code") or [None] * n
+            cache: dict = {}
+            for i, r in enumerate(column_raw):
+                ck = (type(r), r, provinces[i])
+                hit = cache.get(ck)
+                if hit is None:
+                    try:
+                        hit = (parse(col, r, provinces[i]), None)
+                    except ValueProblem as e:
+                        hit = (None, e)
+                    cache[ck] = hit
+                out[i] = hit[0]
+                if hit[1] is not None:
+                    checked.add(i, _STAGE_VALUE, col.name,
+                                problem(hit[1].code, col.name, r, **hit[1].extra))
+        else:
+            cache = {}
+            for i, r in enumerate(column_raw):
+                ck = (type(r), r)
+                hit = cache.get(ck)
+                if hit is None:
+                    try:
+                        hit = (parse(col, r), None)
+                    except ValueProblem as e:
+                        hit = (None, e)
+                    cache[ck] = hit
+                out[i] = hit[0]
+                if hit[1] is not None:
+                    checked.add(i, _STAGE_VALUE, col.name,
+                                problem(hit[1].code, col.name, r, **hit[1].extra))
+        parsed[col.name] = out
+        if col.required:
+            for i, v in enumerate(out):
+                if v is None and not _has_problem_at(checked, i, col.name):
+                    checked.add(i, _STAGE_VALUE, col.name, problem("missing_required", col.name))
+    for column, test, when in spec.required_when:
+        for i, (v, t) in enumerate(zip(parsed[column], parsed[test])):
+            if v is None and t in when and not _has_problem_at(checked, i, column):
+                checked.add(i, _STAGE_VALUE, column, problem("missing_required", column))
+    for column, test, unless in spec.required_unless:
+        for i, (v, t) in enumerate(zip(parsed[column], parsed[test])):
+            if v is None and t is not None and t not in unless and not _has_problem_at(checked, i, column):
+                checked.add(i, _STAGE_VALUE, column, problem("missing_required", column))
+    return checked
+
+
+def _has_problem_at(checked: _Checked, i: int, column: str) -> bool:
+    return any(p.column == column for _, _, p in checked.problems.get(i, ()))
+
+
+def _fill_line_numbers(checked: _Checked) -> None:
+    """contract_lines: an empty line_no is the row's position among its contract's rows."""
+    if checked.spec.name != "contract_lines":
+        return
+    seen: Counter = Counter()
+    line_no = checked.values["line_no"]
+    for i, cid in enumerate(checked.values["contract_id"]):
+        if cid is None:
+            continue
+        seen[cid] += 1
+        if line_no[i] is None and not _has_problem_at(checked, i, "line_no"):
+            line_no[i] = seen[cid]
+
+
+def _check_keys(checked: _Checked) -> None:
+    spec = checked.spec
+    first_seen: dict[str, int] = {}
+    key_cols = spec.key
+    cols = [checked.values[k] for k in key_cols]
+    for i in range(len(checked.raw)):
+        if any(_has_problem_at(checked, i, k) for k in key_cols):
+            continue
+        values = {k: col[i] for k, col in zip(key_cols, cols)}
+        key = row_key(spec, values)
+        checked.keys[i] = key
+        if key in first_seen:
+            shown = "/".join("" if values[k] is None else str(_jsonable(values[k])) for k in key_cols)
+            checked.add(i, _STAGE_KEY, key_cols[0],
+                        problem("duplicate_key", key_cols[0], shown,
+                                first_row=checked.raw.row_numbers[first_seen[key]]))
+        else:
+            first_seen[key] = i
+
+
+class _KeyIndex:
+    """What a reference can resolve to: the store's keys and this ingest's landed keys."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.stored: dict[str, dict[str, str]] = {}   # table → {row_key: hash}
+        self.landed: dict[str, set[str]] = {}         # table → keys landed by this input
+        self.blocked: dict[str, set[str]] = {}        # table → keys quarantined by this input
+
+    def stored_hashes(self, table: str) -> dict[str, str]:
+        if table not in self.stored:
+            t = store.contract_tables[table]
+            self.stored[table] = dict(self.conn.execute(select(t.c.row_key, t.c._hash)).all())
+        return self.stored[table]
+
+    def resolves(self, table: str, key: str) -> bool:
+        if key in self.landed.get(table, ()):
+            return True
+        return key not in self.blocked.get(table, ()) and key in self.stored_hashes(table)
+
+
+def _check_references(checked: _Checked, index: _KeyIndex) -> None:
+    """References, column by column; repeated to a fixed point for self-references."""
+    spec = checked.spec
+    refs = spec.refs
+    if not refs:
+        return
+    self_ref = any(c.ref == spec.name for c in refs)
+    pending = set(checked.good())
+    # Keys of this table that will land unless a reference breaks (for self-references).
+    own_candidates = {checked.keys[i] for i in pending if checked.keys[i] is not None}
+    changed = True
+    while changed:
+        changed = False
+        if self_ref:
+            index.landed[spec.name] = own_candidates
+        for i in sorted(pending):
+            broken = []
+            for col in refs:
+                value = checked.values[col.name][i]
+                if value is None:
+                    continue
+                target_key = _key_part(col, value)
+                if not index.resolves(col.ref, target_key):
+                    broken.append(col)
+            if broken:
+                for col in broken:
+                    checked.add(i, _STAGE_REF, col.name,
+                                problem("dangling_reference", col.name, checked.values[col.name][i],
+                                        target=col.ref))
+                pending.discard(i)
+                if checked.keys[i] is not None and self_ref:
+                    own_candidates.discard(checked.keys[i])
+                    changed = True
+        if not self_ref:
+            break
+
+
+def _row_values(checked: _Checked, i: int) -> dict:
+    return {c: checked.values[c][i] for c in checked.spec.column_names}
+
+
+@dataclass
+class _TableCounts:
+    read: int = 0
+    landed: int = 0
+    quarantined: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
+          ingest_id: int, counts: _TableCounts, now: dt.datetime) -> None:
+    spec = checked.spec
+    table = store.contract_tables[spec.name]
+    stored = index.stored_hashes(spec.name)
+    inserts, updates, history_rows = [], [], []
+    name_cols = [c.name for c in spec.columns if c.kind == "name"]
+    unknown = checked.raw.unknown_columns
+    for i in checked.good():
+        values = _row_values(checked, i)
+        key = checked.keys[i]
+        h = _row_hash(spec, values)
+        old = stored.get(key)
+        if old == h:
+            counts.unchanged += 1
+            continue
+        row = dict(values)
+        for c in name_cols:
+            row[f"{c}_key"] = fold(values[c]) if values[c] else None
+        row.update(row_key=key, _hash=h, _source_id=source_id, _row=checked.raw.row_numbers[i])
+        if unknown:
+            raw = checked.raw.raw_row(i)
+            row["_extra"] = {u: raw.get(u) for u in unknown if raw.get(u) not in (None, "")} or None
+        else:
+            row["_extra"] = None
+        if old is None:
+            inserts.append(row)
+            counts.inserted += 1
+        else:
+            updates.append(row)
+            counts.updated += 1
+        stored[key] = h
+    if updates:
+        keys = [r["row_key"] for r in updates]
+        old_rows = {}
+        for chunk_start in range(0, len(keys), 500):
+            chunk = keys[chunk_start:chunk_start + 500]
+            for r in conn.execute(select(table).where(table.c.row_key.in_(chunk))).mappings():
+                old_rows[r["row_key"]] = r
+        for r in updates:
+            o = old_rows[r["row_key"]]
+            history_rows.append({
+                "ingest_id": ingest_id, "table_name": spec.name, "row_key": r["row_key"],
+                "old_values": {c: _jsonable(o[c]) for c in spec.column_names},
+                "old_source_id": o["_source_id"], "replaced_at": now})
+            conn.execute(update(table).where(table.c.row_key == r["row_key"]).values(
+                **{k: v for k, v in r.items() if k != "row_key"}))
+        conn.execute(store.history.insert(), history_rows)
+    if inserts:
+        for start in range(0, len(inserts), 20000):
+            conn.execute(table.insert(), inserts[start:start + 20000])
+
+
+def _quarantine_rows(checked: _Checked, source_path: str) -> list[dict]:
+    out = []
+    for i in sorted(checked.problems):
+        probs = [p for _, _, p in sorted(checked.problems[i], key=lambda t: (t[0], t[1]))]
+        first = probs[0]
+        out.append({
+            "source": source_path, "table": checked.spec.name, "row": checked.raw.row_numbers[i],
+            "column": first.column, "reason": first.code,
+            "reasons": [p.as_dict() for p in probs],
+            "raw": checked.raw.raw_row(i),
+        })
+    return out
+
+
+class _Rollback(Exception):
+    pass
+
+
+def ingest(paths: Iterable[str], db_url: str | None = None, *, strict: bool = False,
+           command: str = "", engine: Engine | None = None, progress: bool | None = None,
+           _fail_after_rows: int | None = None) -> IngestResult:
+    """Ingest the inputs at ``paths`` into the store; see the module docstring.
+
+    ``_fail_after_rows`` raises after that many rows were landed (tests use it to prove that a
+    failure halfway leaves the store exactly as it was).
+    """
+    paths = list(paths)
+    try:
+        inputs = [read_source(p) for p in paths]
+    except UnreadableInput as e:
+        report = _empty_report()
+        report["error"] = str(e)
+        return IngestResult(EXIT_UNREADABLE, report, message=str(e))
+    eng = engine or store.get_engine(db_url)
+    now = dt.datetime.now(dt.timezone.utc)
+    show = progress if progress is not None else sys.stderr.isatty()
+    report = _empty_report()
+    all_quarantine: list[dict] = []
+    counts: dict[str, _TableCounts] = {}
+    sources_meta: list[dict] = []
+    ingest_id = None
+    try:
+        with eng.begin() as conn:
+            ingest_id = conn.execute(store.ingest_runs.insert().values(
+                started_at=now, command=command, strict=strict)).inserted_primary_key[0]
+            landed_rows = 0
+            for src in inputs:
+                report["warnings"].extend(src.warnings)
+                report["ignored"].extend(src.ignored)
+                source_id = conn.execute(store.sources.insert().values(
+                    path=src.path, kind=src.kind, sha256=src.sha256, command=command,
+                    ingest_id=ingest_id, ingested_at=now,
+                    synthetic=bool(src.meta.get("synthetic")), meta=src.meta or None,
+                )).inserted_primary_key[0]
+                sources_meta.append({"source": src.path, "sha256": src.sha256})
+                index = _KeyIndex(conn)
+                by_table = _group_tables(src)
+                bar = _progress(sum(len(rt) for rts in by_table.values() for rt in rts), src.path, show)
+                for name in TABLE_ORDER:
+                    for rt in by_table.get(name, ()):
+                        spec = TABLES[name]
+                        if rt.unknown_columns:
+                            report["unknown_columns"].setdefault(name, [])
+                            for u in rt.unknown_columns:
+                                if u not in report["unknown_columns"][name]:
+                                    report["unknown_columns"][name].append(u)
+                        missing = [c.name for c in spec.columns if c.required and c.name not in rt.data]
+                        if missing and len(rt):
+                            report["warnings"].append(
+                                f"{rt.source}: thiếu cột bắt buộc {', '.join(missing)}; mọi dòng bị "
+                                f"cách ly / missing required column(s) {', '.join(missing)}; every "
+                                f"row is quarantined")
+                        checked = _check_values(rt, spec)
+                        _fill_line_numbers(checked)
+                        _check_keys(checked)
+                        index.blocked.setdefault(name, set()).update(
+                            k for i, k in enumerate(checked.keys)
+                            if k is not None and i in checked.problems)
+                        _check_references(checked, index)
+                        good = checked.good()
+                        good_keys = {checked.keys[i] for i in good}
+                        index.landed.setdefault(name, set()).update(good_keys)
+                        index.blocked.setdefault(name, set()).update(
+                            k for i, k in enumerate(checked.keys)
+                            if k is not None and i in checked.problems and k not in good_keys)
+                        c = counts.setdefault(name, _TableCounts())
+                        c.read += len(rt)
+                        c.landed += len(good)
+                        c.quarantined += len(checked.problems)
+                        _land(conn, checked, index, source_id, ingest_id, c, now)
+                        landed_rows += len(good)
+                        if _fail_after_rows is not None and landed_rows >= _fail_after_rows:
+                            raise RuntimeError("injected failure halfway through the ingest")
+                        q = _quarantine_rows(checked, rt.source)
+                        all_quarantine.extend(q)
+                        if q:
+                            conn.execute(store.quarantine.insert(), [{
+                                "ingest_id": ingest_id, "source_id": source_id,
+                                "source": r["source"], "table_name": r["table"], "row_no": r["row"],
+                                "column_name": r["column"], "reason": r["reason"],
+                                "reasons": r["reasons"], "raw": r["raw"]} for r in q])
+                        bar.update(len(rt))
+                bar.close()
+            report["tables"] = {n: counts[n].as_dict() for n in TABLE_ORDER if n in counts}
+            report["quarantine"] = [{k: v for k, v in r.items() if k != "raw"} for r in all_quarantine]
+            report["sources"] = sources_meta
+            report["landed"] = not (strict and all_quarantine)
+            exit_code = EXIT_QUARANTINED if all_quarantine else EXIT_OK
+            landed = not (strict and all_quarantine)
+            if not landed:
+                raise _Rollback()
+            conn.execute(store.ingest_runs.update().where(
+                store.ingest_runs.c.ingest_id == ingest_id).values(
+                finished_at=dt.datetime.now(dt.timezone.utc), exit_code=exit_code, landed=True,
+                summary=summary_of(report)))
+    except _Rollback:
+        # --strict: nothing lands, but the run and its quarantine are kept for the record.
+        for c in counts.values():
+            c.inserted = c.updated = c.unchanged = 0
+        report["tables"] = {n: counts[n].as_dict() for n in TABLE_ORDER if n in counts}
+        report["landed"] = False
+        report["strict"] = ("--strict: không có dòng nào được nhập vì có dòng bị cách ly / nothing "
+                            "landed because rows were quarantined; 'landed' counts the rows that "
+                            "passed every check")
+        ingest_id = _record_failed_run(eng, now, command, strict, report, all_quarantine)
+        return IngestResult(EXIT_QUARANTINED, report, ingest_id)
+    return IngestResult(exit_code, report, ingest_id)
+
+
+def _record_failed_run(eng: Engine, now, command, strict, report, quarantined) -> int:
+    with eng.begin() as conn:
+        ingest_id = conn.execute(store.ingest_runs.insert().values(
+            started_at=now, finished_at=dt.datetime.now(dt.timezone.utc), command=command,
+            strict=strict, landed=False, exit_code=EXIT_QUARANTINED,
+            summary=summary_of(report))).inserted_primary_key[0]
+        if quarantined:
+            conn.execute(store.quarantine.insert(), [{
+                "ingest_id": ingest_id, "source_id": None, "source": r["source"],
+                "table_name": r["table"], "row_no": r["row"], "column_name": r["column"],
+                "reason": r["reason"], "reasons": r["reasons"], "raw": r["raw"]}
+                for r in quarantined])
+    return ingest_id
+
+
+def _group_tables(src: SourceData) -> dict[str, list[RawTable]]:
+    out: dict[str, list[RawTable]] = {}
+    for rt in src.tables:
+        out.setdefault(rt.table, []).append(rt)
+    return out
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(total: int, label: str, show: bool):
+    if not show or total < 5000:
+        return _NoBar()
+    from tqdm import tqdm
+    return tqdm(total=total, desc=f"Nhập / ingest {label}", unit=" dòng", file=sys.stderr)
+
+
+def _empty_report() -> dict:
+    return {"tables": {}, "quarantine": [], "warnings": [], "ignored": [], "unknown_columns": {}}
+
+
+def summary_of(report: dict) -> dict:
+    """The data-quality summary kept with the run: counts and top reasons per table."""
+    reasons: dict[str, Counter] = {}
+    for q in report.get("quarantine", []):
+        reasons.setdefault(q["table"], Counter())[q["reason"]] += 1
+    return {
+        "tables": report.get("tables", {}),
+        "top_reasons": {t: c.most_common(5) for t, c in reasons.items()},
+        "warnings": len(report.get("warnings", [])),
+        "ignored": report.get("ignored", []),
+        "unknown_columns": report.get("unknown_columns", {}),
+    }
+
+
+def format_summary(report: dict) -> str:
+    """The data-quality summary as a table for the terminal (Vietnamese, then English)."""
+    lines = ["Tóm tắt chất lượng dữ liệu / Data-quality summary",
+             f"{'bảng / table':<22}{'đọc/read':>10}{'nhập/landed':>13}{'cách ly/quar.':>15}"
+             f"{'mới/ins.':>10}{'sửa/upd.':>10}{'giữ/same':>10}"]
+    reasons: dict[str, Counter] = {}
+    for q in report.get("quarantine", []):
+        reasons.setdefault(q["table"], Counter())[q["reason"]] += 1
+    for name, c in report.get("tables", {}).items():
+        lines.append(f"{name:<22}{c['read']:>10}{c['landed']:>13}{c['quarantined']:>15}"
+                     f"{c['inserted']:>10}{c['updated']:>10}{c['unchanged']:>10}")
+        if name in reasons:
+            top = ", ".join(f"{r} ×{n}" for r, n in reasons[name].most_common(3))
+            lines.append(f"{'':<4}lý do chính / top reasons: {top}")
+    if report.get("ignored"):
+        lines.append("Bỏ qua (không phải bảng của hợp đồng dữ liệu) / ignored: "
+                     + ", ".join(report["ignored"]))
+    for t, cols in report.get("unknown_columns", {}).items():
+        lines.append(f"Cột lạ được giữ riêng / unknown columns kept aside — {t}: {', '.join(cols)}")
+    if report.get("warnings"):
+        lines.append(f"Cảnh báo / warnings: {len(report['warnings'])}")
+        lines.extend(f"  - {w}" for w in report["warnings"][:10])
+    return "\n".join(lines)

@@ -1,0 +1,175 @@
+"""The store: SQLAlchemy 2 tables for the contract and the bookkeeping around it.
+
+One SQL table per contract table (same name), with every contract column in its SQL type,
+plus:
+
+- ``row_key`` — the primary key: the contract key's values joined by ``/`` (name parts folded,
+  so ``Hoà`` and ``hòa`` are one key);
+- ``<column>_key`` — a folded matching key for every name column (``hoà`` = ``hòa``);
+- ``_hash`` — a hash of the contract values, to tell "unchanged" from "changed" cheaply;
+- ``_extra`` — the row's unknown columns, kept aside as JSON;
+- ``_source_id``, ``_row`` — where the stored version came from.
+
+Bookkeeping: ``sources`` (file, SHA-256, time, command), ``ingest_runs`` (with the data-quality
+summary), ``quarantine`` (every problem of every bad row, with the raw row) and ``history`` (the
+old values of every replaced row).  Later layers add their own tables to :data:`metadata`.
+
+The schema is created from the metadata and upgraded by adding missing tables and columns
+(:func:`ensure_schema`): every change so far is additive, and this is safe to repeat on every
+start.  Alembic would add a migration chain for changes that are not additive; none exists yet.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Float, Integer,
+                        MetaData, String, Table, Text, create_engine, event, inspect, text)
+from sqlalchemy.engine import Engine
+
+from .contract import TABLES
+
+metadata = MetaData()
+
+_SQL_TYPES = {
+    "text": Text, "name": Text, "enum": String(64), "province": String(2), "commune": String(5),
+    "school_year": String(9), "tax_code": String(20), "datetime": String(32), "date": Date,
+    "money": BigInteger, "int": BigInteger, "number": Float, "percent": Float, "bool": Boolean,
+}
+
+
+def _contract_table(name: str) -> Table:
+    spec = TABLES[name]
+    cols = [Column("row_key", Text, primary_key=True)]
+    for c in spec.columns:
+        t = _SQL_TYPES[c.kind]
+        cols.append(Column(c.name, t() if isinstance(t, type) else t, nullable=True))
+        if c.kind == "name":
+            cols.append(Column(f"{c.name}_key", Text, nullable=True))
+    cols += [Column("_hash", String(40), nullable=False), Column("_extra", JSON, nullable=True),
+             Column("_source_id", Integer, nullable=True), Column("_row", Integer, nullable=True)]
+    return Table(name, metadata, *cols)
+
+
+contract_tables: dict[str, Table] = {name: _contract_table(name) for name in TABLES}
+
+sources = Table(
+    "sources", metadata,
+    Column("source_id", Integer, primary_key=True, autoincrement=True),
+    Column("path", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("command", Text),
+    Column("ingest_id", Integer),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+    Column("synthetic", Boolean, nullable=False, default=False),
+    Column("meta", JSON),
+)
+
+ingest_runs = Table(
+    "ingest_runs", metadata,
+    Column("ingest_id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("command", Text),
+    Column("strict", Boolean, nullable=False, default=False),
+    Column("landed", Boolean, nullable=False, default=True),
+    Column("exit_code", Integer),
+    Column("summary", JSON),
+)
+
+quarantine = Table(
+    "quarantine", metadata,
+    Column("quarantine_id", Integer, primary_key=True, autoincrement=True),
+    Column("ingest_id", Integer, nullable=False, index=True),
+    Column("source_id", Integer),
+    Column("source", Text, nullable=False),
+    Column("table_name", String(64), nullable=False),
+    Column("row_no", Integer, nullable=False),
+    Column("column_name", String(64)),
+    Column("reason", String(64), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("raw", JSON, nullable=False),
+)
+
+history = Table(
+    "history", metadata,
+    Column("history_id", Integer, primary_key=True, autoincrement=True),
+    Column("ingest_id", Integer, nullable=False, index=True),
+    Column("table_name", String(64), nullable=False),
+    Column("row_key", Text, nullable=False),
+    Column("old_values", JSON, nullable=False),
+    Column("old_source_id", Integer),
+    Column("replaced_at", DateTime(timezone=True), nullable=False),
+)
+
+store_meta = Table(
+    "store_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+DEFAULT_DB_URL = "sqlite:///data/hocba.db"
+
+
+def resolve_db_url(url: str | None = None) -> str:
+    """``--db``, else ``HOCBA_DB``, else the embedded SQLite file under the current directory."""
+    return url or os.environ.get("HOCBA_DB") or DEFAULT_DB_URL
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=OFF")
+    cur.close()
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (see :func:`resolve_db_url`), with the schema in place."""
+    url = resolve_db_url(url)
+    eng = _ENGINES.get(url)
+    if eng is not None:
+        return eng
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        eng = create_engine(url, connect_args={"timeout": 30})
+        event.listen(eng, "connect", _sqlite_pragmas)
+    else:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        eng = create_engine(url, pool_pre_ping=True)
+    ensure_schema(eng)
+    _ENGINES[resolve_db_url(url)] = eng
+    return eng
+
+
+def dispose_engines() -> None:
+    for eng in _ENGINES.values():
+        eng.dispose()
+    _ENGINES.clear()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create missing tables and add missing columns; safe to repeat."""
+    metadata.create_all(engine, checkfirst=True)
+    insp = inspect(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            have = {c["name"] for c in insp.get_columns(table.name)}
+            for col in table.columns:
+                if col.name not in have:
+                    ddl = col.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{col.name}" {ddl}'))
+
+
+def is_synthetic(engine: Engine) -> bool:
+    """True when any ingested source said it was a synthetic data set."""
+    with engine.connect() as conn:
+        return bool(conn.execute(sources.select().where(sources.c.synthetic.is_(True)).limit(1)).first())
