@@ -4,7 +4,7 @@ One sheet per table, named ``<table>`` (compared without regard to case or surro
 every other sheet is listed as ignored (``book.xlsx#Hướng dẫn``).  A sheet may have more than one
 header row — the template puts the Vietnamese header above the snake_case column name and a
 person may add a title row above both — so the header rows are found among the first rows of the
-sheet: a row is a header row when most of its non-empty cells name columns of the table (English
+sheet: a row is a header row when at least half of its non-empty cells name columns of the table (English
 or Vietnamese, :func:`procurement.readers.match_header`).  The last run of consecutive header rows
 is merged (a column named only in an earlier header row keeps that name) and the data starts
 below it.
@@ -57,7 +57,7 @@ def _header_score(table: str, row: list[object]) -> tuple[int, int]:
 
 def _is_header_row(table: str, row: list[object]) -> bool:
     matched, filled = _header_score(table, row)
-    return matched > 0 and 2 * matched > filled
+    return matched > 0 and 2 * matched >= filled
 
 
 def find_header_rows(table: str, top: list[list[object]]) -> tuple[int, int]:

@@ -1,0 +1,85 @@
+"""The store on both back ends: schema creation is repeatable, ingest behaves the same."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from procurement import store
+from procurement.ingest import ingest
+
+SCHOOLS = """school_id,name,level,province_code,commune_code,students,in_pilot
+S1,Trường Tiểu học Lê Lợi,primary,01,00070,500,x
+S2,Trường THCS Hoà Bình,lower_secondary,Hà Nội,00070,"1.200",có
+"""
+VENDORS = """vendor_id,name,registered_on,parent_vendor_id
+0100109106,Công ty TNHH Sao Khuê,05/09/2015,
+0100109106-001,Chi nhánh Sao Khuê Huế,2016-01-02,0100109106
+"""
+
+
+def _write(folder: Path, **tables: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, body in tables.items():
+        (folder / f"{name}.csv").write_text(body, encoding="utf-8")
+    return folder
+
+
+def test_schema_is_created_and_upgrade_is_repeatable(db_url):
+    eng = store.get_engine(db_url)
+    store.ensure_schema(eng)
+    store.ensure_schema(eng)
+    names = set(inspect(eng).get_table_names())
+    assert {"schools", "vendors", "deployments", "quarantine", "history", "sources"} <= names
+    cols = {c["name"] for c in inspect(eng).get_columns("vendor_people")}
+    assert {"row_key", "full_name", "full_name_key", "_hash", "_extra"} <= cols
+
+
+def test_ingest_lands_and_repeats_as_noop(db_url, tmp_path):
+    src = _write(tmp_path / "in", schools=SCHOOLS, vendors=VENDORS)
+    first = ingest([str(src)], db_url)
+    assert first.exit_code == 0, first.report
+    assert first.report["tables"]["schools"] == {"read": 2, "landed": 2, "quarantined": 0,
+                                                 "inserted": 2, "updated": 0, "unchanged": 0}
+    second = ingest([str(src)], db_url)
+    assert second.report["tables"]["vendors"]["inserted"] == 0
+    assert second.report["tables"]["vendors"]["updated"] == 0
+    assert second.report["tables"]["vendors"]["unchanged"] == 2
+    eng = store.get_engine(db_url)
+    with eng.connect() as conn:
+        row = conn.execute(select(store.contract_tables["schools"]).where(
+            store.contract_tables["schools"].c.school_id == "S2")).mappings().one()
+        assert row["students"] == 1200 and row["in_pilot"] is True
+        assert row["name_key"] == "trươngF thcs hoaF biǹh".replace("biǹh", "binhF")
+        assert conn.execute(select(func.count()).select_from(store.contract_tables["vendors"])).scalar() == 2
+
+
+def test_changed_row_goes_to_history(db_url, tmp_path):
+    ingest([str(_write(tmp_path / "a", schools=SCHOOLS))], db_url)
+    changed = SCHOOLS.replace(",500,", ",650,")
+    res = ingest([str(_write(tmp_path / "b", schools=changed))], db_url)
+    assert res.report["tables"]["schools"]["updated"] == 1
+    assert res.report["tables"]["schools"]["unchanged"] == 1
+    eng = store.get_engine(db_url)
+    with eng.connect() as conn:
+        hist = conn.execute(select(store.history)).mappings().all()
+        assert len(hist) == 1 and hist[0]["row_key"] == "S1"
+        assert hist[0]["old_values"]["students"] == 500
+        now = conn.execute(select(store.contract_tables["schools"].c.students).where(
+            store.contract_tables["schools"].c.row_key == "S1")).scalar()
+        assert now == 650
+
+
+@pytest.mark.postgres
+def test_money_beyond_2_to_53_is_exact_on_postgres(pg_url, tmp_path):
+    big = 2 ** 53 + 1
+    body = ("tender_id,procuring_entity_id,category,method,estimated_value_vnd\n"
+            f"T1,MOET,other,open_bidding,{big}\n")
+    auth = "authority_id,name,kind\nMOET,Bộ Giáo dục và Đào tạo,ministry\n"
+    res = ingest([str(_write(tmp_path / "in", authorities=auth, tenders=body))], pg_url)
+    assert res.exit_code == 0, res.report
+    eng = store.get_engine(pg_url)
+    with eng.connect() as conn:
+        v = conn.execute(select(store.contract_tables["tenders"].c.estimated_value_vnd)).scalar()
+    assert v == big
