@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", help="write the ingest report as JSON to this file")
     p.add_argument("--quiet", action="store_true", help="no summary table")
 
+    p = sub.add_parser("flags", help="compute every flag; write findings.csv and findings.json")
+    _add_db(p)
+    p.add_argument("--province", help="province code or name: which findings are written")
+    p.add_argument("--school-year", help="e.g. 2024-2025: which findings are written")
+    p.add_argument("--settings", help="a TOML file overriding audit/settings/default.toml")
+    p.add_argument("--as-of", help="YYYY-MM-DD (default: the settings' as_of, else today)")
+    p.add_argument("--out", required=True)
+
     p = sub.add_parser("template", help="write the Excel input template")
     p.add_argument("--out", required=True)
     return parser
@@ -91,12 +99,57 @@ def _cmd_template(args) -> int:
     return EXIT_OK
 
 
+def _province_arg(value: str | None) -> str | None:
+    if not value:
+        return None
+    from procurement.values import ValueProblem, parse_province
+    try:
+        return parse_province(value)
+    except ValueProblem:
+        raise _UsageError(f"--province «{value}» không phải là tỉnh hiện hành / is not a current "
+                          f"province (34 provinces since 2025-07-01)") from None
+
+
+def _school_year_arg(value: str | None) -> str | None:
+    if not value:
+        return None
+    from procurement.values import ValueProblem, parse_school_year
+    try:
+        return parse_school_year(value)
+    except ValueProblem:
+        raise _UsageError(f"--school-year «{value}» không hợp lệ, ví dụ 2024-2025 / is not a "
+                          f"school year such as 2024-2025") from None
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _cmd_flags(args) -> int:
+    from .engine import format_top, run_audit
+    from .settings import SettingsError
+    try:
+        res = run_audit(args.db, province=_province_arg(args.province),
+                        school_year=_school_year_arg(args.school_year),
+                        settings_path=args.settings, as_of=args.as_of, out_dir=args.out)
+    except SettingsError as e:
+        print(f"Cấu hình không dùng được / unusable settings: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Lần chạy / run {res.run['run_id']}: {len(res.findings)} phát hiện / findings "
+          f"(tổng / total {len(res.all_findings)}) → {Path(args.out) / 'findings.csv'}")
+    for nc in res.not_computed:
+        print(f"  chưa tính / not computed: {nc['code']} — cần / needs {', '.join(nc['needs'])}")
+    if res.findings:
+        print(format_top(res.findings))
+    return EXIT_OK
+
+
 def _cmd_demo(args) -> int:
     from . import demo
     return demo.run(scale=args.scale, seed=args.seed, db_url=args.db, out=args.out)
 
 
-COMMANDS = {"ingest": _cmd_ingest, "generate": _cmd_generate, "template": _cmd_template,
+COMMANDS = {"ingest": _cmd_ingest, "flags": _cmd_flags, "generate": _cmd_generate, "template": _cmd_template,
             "demo": _cmd_demo}
 
 
@@ -104,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except _UsageError as e:
+        print(f"hocba-audit: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("Đã dừng / interrupted", file=sys.stderr)
         return EXIT_FAILED

@@ -131,8 +131,15 @@ def _decode(path: Path) -> str:
             f"ingest again.") from None
 
 
+#: The largest CSV cell accepted (the csv module's default, 128 KiB, is less than the full text
+#: of a long directive).
+MAX_CELL = 1 << 30
+
+
 def read_csv_table(path: Path, table: str, warnings: list[str]) -> RawTable:
     """One contract table from one CSV file."""
+    if csv.field_size_limit() < MAX_CELL:
+        csv.field_size_limit(MAX_CELL)
     text = _decode(path)
     if "\x00" in text:
         raise UnreadableInput(f"{path}: tệp chứa byte NUL, không phải CSV văn bản. / "

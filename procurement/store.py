@@ -127,14 +127,22 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 _ENGINES: dict[str, Engine] = {}
+_SCHEMA_SIZE: dict[str, int] = {}
 
 
 def get_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (see :func:`resolve_db_url`), with the schema in place."""
+    """An engine for ``url`` (see :func:`resolve_db_url`), with the schema in place.
+
+    Later layers register their tables on :data:`metadata` when imported; an engine made
+    before that gets them on its next use."""
     url = resolve_db_url(url)
     eng = _ENGINES.get(url)
     if eng is not None:
+        if _SCHEMA_SIZE.get(url) != len(metadata.tables):
+            ensure_schema(eng)
+            _SCHEMA_SIZE[url] = len(metadata.tables)
         return eng
+    key = url
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
@@ -146,7 +154,8 @@ def get_engine(url: str | None = None) -> Engine:
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         eng = create_engine(url, pool_pre_ping=True)
     ensure_schema(eng)
-    _ENGINES[resolve_db_url(url)] = eng
+    _ENGINES[key] = eng
+    _SCHEMA_SIZE[key] = len(metadata.tables)
     return eng
 
 
@@ -154,6 +163,7 @@ def dispose_engines() -> None:
     for eng in _ENGINES.values():
         eng.dispose()
     _ENGINES.clear()
+    _SCHEMA_SIZE.clear()
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -5,10 +5,12 @@ word (a run of letters and digits) the tone mark (huyền, sắc, hỏi, ngã, n
 vowel and kept as a mark of the whole word, so ``Hoà``, ``hòa`` and ``HÒA`` fold equal while
 ``Hoa`` differs.  Every other diacritic (â ă ê ô ơ ư đ) is kept.
 
-The word's tone is written as a trailing upper-case Telex letter (F huyền, S sắc, R hỏi, X ngã,
-J nặng).  Case folding leaves no upper-case letter in the text, so the marker can never collide
-with a written letter, and it stays part of the word: ``mua`` never matches inside ``mùa``
-(folded ``muaF``) when phrases are matched on word boundaries.
+The word's tone is written as a trailing Telex letter in its *modifier* form (ᶠ huyền, ˢ sắc,
+ʳ hỏi, ˣ ngã, ʲ nặng: U+1DA0, U+02E2, U+02B3, U+02E3, U+02B2).  These are letters without case,
+so folding a folded text changes nothing (``fold(fold(x)) == fold(x)``: a stored key can be
+folded again, e.g. used as a phrase), and they never occur in written Vietnamese, so the marker
+cannot collide with a written letter.  It stays part of the word: ``mua`` never matches inside
+``mùa`` (folded ``muaᶠ``) when phrases are matched on word boundaries.
 """
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Combining tone marks in NFD and their Telex letters.
-_TONES = {"\u0300": "F", "\u0301": "S", "\u0309": "R", "\u0303": "X", "\u0323": "J"}
+# Combining tone marks in NFD and their Telex letters (modifier letters: uncased, see above).
+_TONES = {"\u0300": "\u1da0", "\u0301": "\u02e2", "\u0309": "\u02b3", "\u0303": "\u02e3",
+          "\u0323": "\u02b2"}
 _WS = re.compile(r"\s+")
 _ADDRESS_PUNCT = str.maketrans({",": " ", ".": " ", ";": " ", ":": " "})
 

@@ -28,6 +28,9 @@ from .text import clean_text
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7))
 
+#: The largest whole number the store holds (a signed 64-bit ``BIGINT``).
+MAX_INT = 2**63 - 1
+
 
 class ValueProblem(ValueError):
     """A value that breaks its rule; ``code`` is the contract's reason code."""
@@ -86,7 +89,10 @@ def parse_date(raw: object) -> dt.date:
 def _dt_text(value: dt.datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=VN_TZ)
-    return value.astimezone(VN_TZ).replace(microsecond=0).isoformat()
+    try:
+        return value.astimezone(VN_TZ).replace(microsecond=0).isoformat()
+    except OverflowError:  # an instant whose Vietnam day falls outside years 1–9999
+        raise ValueProblem("bad_date") from None
 
 
 def parse_datetime(raw: object) -> str:
@@ -144,8 +150,34 @@ def has_time(value: str | None) -> bool:
 
 # --- numbers ---------------------------------------------------------------------------------
 _MONEY_SUFFIX = re.compile(r"\s*(đ|đồng|vnđ|vnd|₫|d)\s*$", re.IGNORECASE)
-_GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+_GROUPED = re.compile(r"^[0-9]{1,3}([.,][0-9]{3})+$")
 _OTHER_CURRENCY = re.compile(r"[$€£¥]|usd|eur", re.IGNORECASE)
+
+
+def _is_ascii_digits(s: str) -> bool:
+    # str.isdigit() is also true of "²" and other digits that int() refuses.
+    return s.isascii() and s.isdigit()
+
+
+def _whole(digits: str, code: str) -> int:
+    """ASCII digits as an int the store can hold (no huge ints from a long string)."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > 19 or int(digits) > MAX_INT:
+        raise ValueProblem(code)
+    return int(digits)
+
+
+def _decimal(body: str, code: str, too_big: str | None = None) -> Decimal:
+    """A finite decimal small enough for the store, else ``code`` (``too_big`` when too large)."""
+    try:
+        d = Decimal(body)
+    except InvalidOperation:
+        raise ValueProblem(code) from None
+    if not d.is_finite():
+        raise ValueProblem(code)
+    if d.adjusted() > 18:
+        raise ValueProblem(too_big or code)
+    return d
 
 
 def parse_money(raw: object) -> int:
@@ -155,18 +187,20 @@ def parse_money(raw: object) -> int:
     if isinstance(raw, int):
         if raw < 0:
             raise ValueProblem("negative_amount")
+        if raw > MAX_INT:
+            raise ValueProblem("bad_amount")
         return raw
     if isinstance(raw, float):
         if raw != raw or raw in (float("inf"), float("-inf")):
             raise ValueProblem("bad_amount")
         if raw < 0:
             raise ValueProblem("negative_amount")
-        if raw != int(raw):
+        if not raw.is_integer() or raw >= 2.0**63:
             raise ValueProblem("bad_amount")
         return int(raw)
     if not isinstance(raw, str):
         raise ValueProblem("bad_amount")
-    s = raw.strip().replace("\u00a0", " ")
+    s = clean_text(raw).replace("\u00a0", " ")
     if _OTHER_CURRENCY.search(s):
         raise ValueProblem("bad_amount")
     s = _MONEY_SUFFIX.sub("", s).strip()
@@ -174,19 +208,19 @@ def parse_money(raw: object) -> int:
     body = s.strip("()").lstrip("-").strip().replace(" ", "")
     if not body:
         raise ValueProblem("bad_amount")
-    if body.isdigit():
-        value = int(body)
+    too_big = "negative_amount" if negative else "bad_amount"
+    if _is_ascii_digits(body):
+        value = _whole(body, too_big)
     elif _GROUPED.match(body) and len({c for c in body if not c.isdigit()}) == 1:
-        value = int(body.replace(".", "").replace(",", ""))
+        value = _whole(body.replace(".", "").replace(",", ""), too_big)
     else:
         # ``125000000.0`` from a spreadsheet export is a whole number; ``1.5`` is a fraction.
-        try:
-            d = Decimal(body)
-        except InvalidOperation:
-            raise ValueProblem("bad_amount") from None
-        if d != d.to_integral_value() or not d.is_finite():
+        d = _decimal(body, "bad_amount", too_big)
+        if d != d.to_integral_value():
             raise ValueProblem("negative_amount" if negative else "bad_amount")
         value = int(d)
+        if value > MAX_INT:
+            raise ValueProblem(too_big)
     if negative and value != 0:
         raise ValueProblem("negative_amount")
     return value
@@ -197,25 +231,26 @@ def parse_int(raw: object) -> int:
     if isinstance(raw, bool):
         raise ValueProblem("bad_integer")
     if isinstance(raw, int):
+        if abs(raw) > MAX_INT:
+            raise ValueProblem("bad_integer")
         return raw
     if isinstance(raw, float):
-        if raw != raw or raw != int(raw):
+        if not raw.is_integer() or abs(raw) >= 2.0**63:  # NaN and infinities are not integers
             raise ValueProblem("bad_integer")
         return int(raw)
     if not isinstance(raw, str):
         raise ValueProblem("bad_integer")
     s = raw.strip().replace(" ", "")
     sign = -1 if s.startswith("-") else 1
-    body = s.lstrip("+-")
-    if body.isdigit():
-        return sign * int(body)
+    body = s[1:] if s[:1] in ("+", "-") else s
+    if not body or body[0] in "+-":
+        raise ValueProblem("bad_integer")
+    if _is_ascii_digits(body):
+        return sign * _whole(body, "bad_integer")
     if _GROUPED.match(body) and len({c for c in body if not c.isdigit()}) == 1:
-        return sign * int(body.replace(".", "").replace(",", ""))
-    try:
-        d = Decimal(body)
-    except InvalidOperation:
-        raise ValueProblem("bad_integer") from None
-    if not d.is_finite() or d != d.to_integral_value():
+        return sign * _whole(body.replace(".", "").replace(",", ""), "bad_integer")
+    d = _decimal(body, "bad_integer")
+    if d != d.to_integral_value() or int(d) > MAX_INT:
         raise ValueProblem("bad_integer")
     return sign * int(d)
 
@@ -225,15 +260,21 @@ def parse_number(raw: object) -> float:
     if isinstance(raw, bool):
         raise ValueProblem("bad_number")
     if isinstance(raw, (int, float)):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an int too large for a float
+            raise ValueProblem("bad_number") from None
     elif isinstance(raw, str):
         s = raw.strip().replace(" ", "")
         if s.count(",") == 1 and "." not in s:
             s = s.replace(",", ".")
         try:
-            value = float(Decimal(s))
+            d = Decimal(s)
         except InvalidOperation:
             raise ValueProblem("bad_number") from None
+        if d.is_nan():  # float() refuses a signalling NaN
+            raise ValueProblem("bad_number")
+        value = float(d)
     else:
         raise ValueProblem("bad_number")
     if value != value or value in (float("inf"), float("-inf")):
@@ -272,11 +313,16 @@ def parse_bool(raw: object) -> bool:
     raise ValueProblem("bad_bool")
 
 
+_PERSONAL_TAX_CODE = re.compile(r"[0-9]{12}")
+
+
 @lru_cache(maxsize=1 << 16)
 def _tax_code(s: str) -> str:
     compact = re.sub(r"[\s.\-]", "", s)
-    if len(compact) == 12 and compact.isdigit():
-        return compact  # a personal tax code (the citizen id of an individual or household)
+    if _PERSONAL_TAX_CODE.fullmatch(compact) and "-" not in s:
+        # A personal tax code (the citizen id of an individual or household); with a dash it is
+        # a head office's code with a mistyped branch number instead.
+        return compact
     try:
         mst.validate(compact)
     except ValidationError:
@@ -288,6 +334,8 @@ def parse_tax_code(raw: object) -> str:
     """A Vietnamese tax code, checked with ``stdnum.vn.mst``; a 12-digit personal code is kept."""
     if isinstance(raw, bool):
         raise ValueProblem("bad_tax_code")
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
     if isinstance(raw, int):
         raw = str(raw).zfill(10)  # a spreadsheet dropped the leading zero
     if not isinstance(raw, str):
@@ -300,9 +348,16 @@ def is_personal_tax_code(code: str | None) -> bool:
     return bool(code) and len(code) == 12 and code.isdigit()
 
 
+def _is_whole_number(raw: object) -> bool:
+    """An Excel number cell holding a whole number (an id or a code)."""
+    if isinstance(raw, bool):
+        return False
+    return isinstance(raw, int) or (isinstance(raw, float) and raw.is_integer())
+
+
 def parse_province(raw: object) -> str:
     """A current province by code (``1``/``01``) or by name, with or without diacritics or prefix."""
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw == int(raw):
+    if _is_whole_number(raw):
         raw = str(int(raw))
     if not isinstance(raw, str):
         raise ValueProblem("unknown_province")
@@ -314,7 +369,7 @@ def parse_province(raw: object) -> str:
 
 def parse_commune(raw: object, province_code: str | None) -> str:
     """A current commune's 5-digit code, inside ``province_code`` (when that is known)."""
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw == int(raw):
+    if _is_whole_number(raw):
         raw = str(int(raw))
     if not isinstance(raw, str):
         raise ValueProblem("commune_not_in_province", province=province_code or "")
@@ -354,7 +409,7 @@ def parse_enum(raw: object, allowed: tuple[str, ...]) -> str:
 
 
 def parse_text(raw: object) -> str:
-    if isinstance(raw, float) and raw == int(raw):
+    if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)  # a spreadsheet number used as an id: 12.0 → "12"
     if isinstance(raw, dt.datetime):
         raw = raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat()
@@ -399,4 +454,6 @@ def format_money(value: int, style: str = "plain") -> str:
 
 
 def format_date(value: dt.date, style: str = "iso") -> str:
-    return value.isoformat() if style == "iso" else value.strftime("%d/%m/%Y")
+    # Not strftime("%Y"): it drops the leading zeros of a year before 1000 on Linux.
+    return value.isoformat() if style == "iso" else \
+        f"{value.day:02d}/{value.month:02d}/{value.year:04d}"

@@ -1,0 +1,143 @@
+"""The audit engine: run every registered flag over the whole store, roll risk up, write and
+store the run (interfaces.md, ``hocba-audit flags``)."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from procurement import store
+
+from . import findings as F
+from . import review
+from .config import code_version
+from .context import Context
+from .frames import Frames, load_frames
+from .registry import FAMILIES, FlagSpec, Hit, load_flags
+from .risk import roll_up
+from .settings import Settings, load_settings
+
+
+@dataclass
+class AuditResult:
+    run: dict
+    findings: list[F.Finding]              # after the --province / --school-year selection
+    all_findings: list[F.Finding]
+    not_computed: list[dict]
+    risk: dict
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def compute(frames: Frames, settings: Settings, *, codes: list[str] | None = None,
+            timings: dict | None = None) -> tuple[list[F.Finding], list[dict]]:
+    """Every flag (or those in ``codes``) over ``frames``: (findings, not_computed)."""
+    registry = load_flags()
+    ctx = Context(frames, settings)
+    out: list[F.Finding] = []
+    not_computed: list[dict] = []
+    for code, spec in registry.items():
+        if codes and code not in codes:
+            continue
+        empty = [t for t in spec.needs if frames.empty(t)]
+        if empty:
+            not_computed.append({"code": code, "needs": empty})
+            continue
+        t0 = time.perf_counter()
+        hits = list(spec.compute(ctx, settings.flag(code)))
+        if timings is not None:
+            timings[code] = time.perf_counter() - t0
+        out.extend(_finding(spec, h) for h in hits)
+    ids = [f.finding_id for f in out]
+    if len(ids) != len(set(ids)):
+        dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
+        raise RuntimeError(f"a flag gave two findings for one subject: {dup}")
+    return out, not_computed
+
+
+def _finding(spec: FlagSpec, h: Hit) -> F.Finding:
+    return F.Finding(
+        finding_id=F.finding_id(spec.code, spec.subject_type, h.subject_id), code=spec.code,
+        subject_type=spec.subject_type, subject_id=h.subject_id, province_code=h.province_code,
+        school_year=h.school_year, severity=h.severity, score=h.score, title_vi=spec.title_vi,
+        title_en=spec.title_en, detail_vi=h.detail_vi, detail_en=h.detail_en,
+        evidence=sorted(dict.fromkeys(h.evidence)), legal_basis=spec.legal_basis,
+        family=spec.family, parties={k: sorted(set(v)) for k, v in h.parties.items() if v})
+
+
+def select_findings(findings: list[F.Finding], province: str | None, school_year: str | None
+                    ) -> list[F.Finding]:
+    """``--province`` and ``--school-year`` choose which findings are written and shown.
+
+    A finding without a province (a vendor group, the Ministry's directive) or without a school
+    year (a vendor group, a contract line with no date) is kept: the selection never hides a
+    finding that is not tied to another province or year."""
+    out = []
+    for f in findings:
+        if province and f.province_code and f.province_code != province:
+            continue
+        if school_year and f.school_year and f.school_year != school_year:
+            continue
+        out.append(f)
+    return out
+
+
+def _inputs(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(store.sources.c.path, store.sources.c.sha256)
+                            .order_by(store.sources.c.source_id)).all()
+    seen, out = set(), []
+    for path, sha in rows:
+        if (path, sha) not in seen:
+            seen.add((path, sha))
+            out.append({"source": path, "sha256": sha})
+    return out
+
+
+def run_audit(db_url: str | None = None, *, province: str | None = None,
+              school_year: str | None = None, settings_path: str | None = None,
+              as_of: str | None = None, out_dir: str | Path | None = None,
+              engine: Engine | None = None, store_run: bool = True) -> AuditResult:
+    """Compute every flag over the store, select, write ``findings.csv``/``.json``, store the run."""
+    eng = engine or store.get_engine(db_url)
+    settings = load_settings(settings_path, as_of=as_of)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    frames = load_frames(eng)
+    timings["_load"] = time.perf_counter() - t0
+    all_findings, not_computed = compute(frames, settings, timings=timings)
+    statuses = review.latest_statuses(eng)
+    head = review.chain_head(eng)
+    for f in all_findings:
+        f.review_status = statuses.get(f.finding_id, "new")
+    risk = roll_up(all_findings, settings, frames)
+    params = {"province": province, "school_year": school_year, "settings": settings_path,
+              "as_of": settings.as_of.isoformat()}
+    run = {"run_id": F.make_run_id(params, now), "as_of": settings.as_of.isoformat(),
+           "created_at": now.isoformat(), "code_version": code_version(),
+           "settings": settings.raw | {"as_of": settings.as_of.isoformat()},
+           "inputs": _inputs(eng), "params": params, "review_head": head}
+    selected = select_findings(all_findings, province, school_year)
+    if store_run:
+        with eng.begin() as conn:
+            F.store_run(conn, run, all_findings, not_computed, risk)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        F.write_csv(selected, out / "findings.csv")
+        F.write_json({k: v for k, v in run.items() if k != "params" and k != "review_head"},
+                     selected, not_computed, risk, out / "findings.json")
+    timings["_total"] = time.perf_counter() - t0
+    return AuditResult(run, selected, all_findings, not_computed, risk, timings)
+
+
+def format_top(findings: list[F.Finding], n: int = 20) -> str:
+    lines = [f"{'điểm/score':>10}  {'mức/sev.':<7} {'mã/code':<18} đối tượng / subject"]
+    for f in F.sort_findings(findings)[:n]:
+        lines.append(f"{f.score:>10.1f}  {f.severity:<7} {f.code:<18} {f.subject_type}:{f.subject_id}")
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""The store's contract tables as pandas DataFrames, typed for the flags.
+
+Types (pandas 3):
+- text, enum, codes, ids: ``str`` dtype (missing = NaN);
+- dates: ``datetime64`` (missing = NaT);
+- date-times (``published_on``, ``bid_deadline``, ``submitted_on``): the canonical text (an
+  ISO date, or an ISO instant in Vietnam time) plus ``<column>_day``, its Vietnam calendar day
+  as ``datetime64``, and ``<column>_has_time``;
+- money and integers: ``float64`` (missing = NaN; exact for every value below 2^53 ≈ 9×10^15 đ);
+- booleans: pandas' nullable ``boolean`` (missing = NA): ``.fillna(False)`` reads "empty is
+  false", ``.eq(False).fillna(False)`` reads "explicitly false" (``exports_standard_format``);
+- name columns also carry ``<column>_key``, the folded matching key.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from procurement import store
+from procurement.contract import TABLES
+
+_FLOAT_KINDS = {"money", "int", "number", "percent"}
+
+
+def _typed(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    spec = TABLES[name]
+    for c in spec.columns:
+        if c.name not in df:
+            df[c.name] = pd.Series([None] * len(df), dtype="object")
+        s = df[c.name]
+        if c.kind == "date":
+            df[c.name] = pd.to_datetime(s, errors="coerce")
+        elif c.kind == "datetime":
+            text = s.astype("str").where(s.notna())
+            df[c.name] = text
+            df[f"{c.name}_day"] = pd.to_datetime(text.str.slice(0, 10), errors="coerce")
+            df[f"{c.name}_has_time"] = text.str.len().fillna(0).gt(10)
+        elif c.kind in _FLOAT_KINDS:
+            df[c.name] = pd.to_numeric(s, errors="coerce").astype("float64")
+        elif c.kind == "bool":
+            df[c.name] = s.astype("boolean")
+        else:
+            df[c.name] = s.astype("str").where(s.notna())
+    return df
+
+
+def load_table(engine: Engine, name: str) -> pd.DataFrame:
+    t = store.contract_tables[name]
+    spec = TABLES[name]
+    cols = [t.c.row_key] + [t.c[c.name] for c in spec.columns]
+    cols += [t.c[f"{c.name}_key"] for c in spec.columns if c.kind == "name"]
+    with engine.connect() as conn:
+        result = conn.execute(select(*cols).order_by(t.c.row_key))
+        df = pd.DataFrame(result.all(), columns=list(result.keys()))
+    return _typed(name, df)
+
+
+@dataclass
+class Frames:
+    """Every contract table, typed; ``frames["tenders"]`` or ``frames.tenders``."""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.__dict__["tables"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def empty(self, name: str) -> bool:
+        return self.tables[name].empty
+
+
+def load_frames(engine: Engine) -> Frames:
+    """All contract tables from the store."""
+    return Frames({name: load_table(engine, name) for name in TABLES})
+
+
+def frames_from_dicts(tables: dict[str, list[dict]]) -> Frames:
+    """Frames built from plain rows, for fixtures and tests (missing tables are empty)."""
+    out = {}
+    for name, spec in TABLES.items():
+        rows = tables.get(name, [])
+        df = pd.DataFrame(rows, columns=None if rows else spec.column_names)
+        for c in spec.columns:
+            if c.kind == "name":
+                from procurement.text import fold
+                df[f"{c.name}_key"] = [fold(v) if isinstance(v, str) else None
+                                       for v in (df[c.name] if c.name in df else [None] * len(df))]
+        out[name] = _typed(name, df)
+    return Frames(out)
