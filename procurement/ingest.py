@@ -41,9 +41,11 @@ _STAGE_VALUE, _STAGE_KEY, _STAGE_REF = 0, 1, 2
 @dataclass
 class IngestResult:
     exit_code: int
-    report: dict
+    report: dict                  # exactly the JSON object of interfaces.md, "Ingest report"
     ingest_id: int | None = None
     message: str = ""
+    landed: bool = True           # False when nothing landed (--strict with quarantine, exit 4)
+    sources: list[dict] = field(default_factory=list)   # [{"source", "sha256"}] of the inputs
 
 
 @dataclass
@@ -210,6 +212,7 @@ def _check_references(checked: _Checked, index: _KeyIndex) -> None:
     if not refs:
         return
     self_ref = any(c.ref == spec.name for c in refs)
+    failed_before = sorted(checked.problems)      # rows with a value or key problem already
     pending = set(checked.good())
     # Keys of this table that will land unless a reference breaks (for self-references).
     own_candidates = {checked.keys[i] for i in pending if checked.keys[i] is not None}
@@ -235,9 +238,18 @@ def _check_references(checked: _Checked, index: _KeyIndex) -> None:
                 pending.discard(i)
                 if checked.keys[i] is not None and self_ref:
                     own_candidates.discard(checked.keys[i])
+                    # Quarantined here: it no longer resolves, even where the store has the key.
+                    index.blocked.setdefault(spec.name, set()).add(checked.keys[i])
                     changed = True
         if not self_ref:
             break
+    # A row that already failed has its references checked too: every problem is listed.
+    for i in failed_before:
+        for col in refs:
+            value = checked.values[col.name][i]
+            if value is not None and not index.resolves(col.ref, _key_part(col, value)):
+                checked.add(i, _STAGE_REF, col.name,
+                            problem("dangling_reference", col.name, value, target=col.ref))
 
 
 def _row_values(checked: _Checked, i: int) -> dict:
@@ -341,8 +353,8 @@ def ingest(paths: Iterable[str], db_url: str | None = None, *, strict: bool = Fa
         inputs = [read_source(p) for p in paths]
     except UnreadableInput as e:
         report = _empty_report()
-        report["error"] = str(e)
-        return IngestResult(EXIT_UNREADABLE, report, message=str(e))
+        report["warnings"].append(str(e))
+        return IngestResult(EXIT_UNREADABLE, report, message=str(e), landed=False)
     eng = engine or store.get_engine(db_url)
     now = dt.datetime.now(dt.timezone.utc)
     show = progress if progress is not None else sys.stderr.isatty()
@@ -415,8 +427,6 @@ def ingest(paths: Iterable[str], db_url: str | None = None, *, strict: bool = Fa
                 bar.close()
             report["tables"] = {n: counts[n].as_dict() for n in TABLE_ORDER if n in counts}
             report["quarantine"] = [{k: v for k, v in r.items() if k != "raw"} for r in all_quarantine]
-            report["sources"] = sources_meta
-            report["landed"] = not (strict and all_quarantine)
             exit_code = EXIT_QUARANTINED if all_quarantine else EXIT_OK
             landed = not (strict and all_quarantine)
             if not landed:
@@ -430,13 +440,14 @@ def ingest(paths: Iterable[str], db_url: str | None = None, *, strict: bool = Fa
         for c in counts.values():
             c.inserted = c.updated = c.unchanged = 0
         report["tables"] = {n: counts[n].as_dict() for n in TABLE_ORDER if n in counts}
-        report["landed"] = False
-        report["strict"] = ("--strict: không có dòng nào được nhập vì có dòng bị cách ly / nothing "
-                            "landed because rows were quarantined; 'landed' counts the rows that "
-                            "passed every check")
+        report["warnings"].append(
+            "--strict: không có dòng nào được nhập vì có dòng bị cách ly; «landed» đếm các dòng "
+            "qua mọi bước kiểm tra / nothing landed because rows were quarantined; 'landed' "
+            "counts the rows that passed every check")
         ingest_id = _record_failed_run(eng, now, command, strict, report, all_quarantine)
-        return IngestResult(EXIT_QUARANTINED, report, ingest_id)
-    return IngestResult(exit_code, report, ingest_id)
+        return IngestResult(EXIT_QUARANTINED, report, ingest_id, landed=False,
+                            sources=sources_meta)
+    return IngestResult(exit_code, report, ingest_id, sources=sources_meta)
 
 
 def _record_failed_run(eng: Engine, now, command, strict, report, quarantined) -> int:

@@ -422,3 +422,25 @@ def test_quarantined_row_reports_the_spreadsheet_row(template, tmp_path):
     [q] = result.report["quarantine"]
     assert (q["source"], q["table"], q["row"], q["column"], q["reason"]) == \
         (f"{path}#schools", "schools", 6, "commune_code", "commune_not_in_province")
+
+
+def test_wrong_sheet_dimension_does_not_cut_rows(tmp_path):
+    """Some tools write a sheet dimension of "A1"; every row and cell is still read."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "schools"
+    wb.active.append(["school_id", "name"])
+    wb.active.append(["S1", "Trường A"])
+    wb.active.append(["S2", "Trường B"])
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    bad = tmp_path / "dim.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:B3" />' in data
+                data = data.replace(b'<dimension ref="A1:B3" />', b'<dimension ref="A1" />')
+            zout.writestr(item, data)
+    t = read_workbook(bad).tables[0]
+    assert t.row_numbers == [2, 3]
+    assert t.data == {"school_id": ["S1", "S2"], "name": ["Trường A", "Trường B"]}
