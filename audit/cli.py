@@ -76,7 +76,7 @@ def _cmd_ingest(args) -> int:
     if result.exit_code == 3:
         n = len(result.report["quarantine"])
         what = ("không có dòng nào được nhập (--strict) / nothing landed (--strict)"
-                if not result.report.get("landed", True) else
+                if not result.landed else
                 "các dòng khác đã được nhập / the other rows landed")
         print(f"{n} dòng bị cách ly; {what}. Sửa tệp nguồn rồi nhập lại; chi tiết trong --report. / "
               f"{n} rows quarantined; fix the source and ingest again; details in --report.",

@@ -4,10 +4,18 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.pgserver import PgServer, find_bindir
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Hypothesis: "ci" is reproducible (the same examples on every run, no example database, no
+# timing failures on a slow runner); "dev" explores new examples on each run.
+settings.register_profile("ci", deadline=None, derandomize=True, database=None, max_examples=60,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, max_examples=100)
+settings.load_profile("ci" if IN_CI else "dev")
 
 
 def need(condition: bool, reason: str) -> None:

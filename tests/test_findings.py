@@ -1,0 +1,122 @@
+"""findings.csv / findings.json as interfaces.md fixes them, stable ids, settings errors."""
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from audit.cli import main
+from audit.findings import CSV_COLUMNS, Finding, finding_id, write_csv
+from audit.settings import SettingsError, load_settings
+
+AUTH = "authority_id,name,kind,province_code\nSGD01,Sở GD&ĐT Hà Nội,province_department,01\n"
+VENDORS = ("vendor_id,name\n0100109106,=HYPERLINK(\"http://x\")\n0101243150,Công ty B\n"
+           "0102100740,<img src=x onerror=alert(1)>\n")
+TENDERS = ["tender_id,procuring_entity_id,category,method,estimated_value_vnd,school_year",
+           "T1,SGD01,training,open_bidding,100000000,2024-2025",
+           "T2,SGD01,training,open_bidding,200000000,2023-2024",
+           "T3,SGD01,training,limited_bidding,300000000,2024-2025"]
+BIDS = ["tender_id,vendor_id,price_vnd,status",
+        "T1,0100109106,90000000,valid", "T1,0101243150,80000000,disqualified",
+        "T2,0102100740,150000000,valid",
+        "T3,0100109106,250000000,valid", "T3,0101243150,260000000,valid"]
+
+
+def _folder(path: Path, shuffle_seed: int | None = None) -> Path:
+    path.mkdir(parents=True)
+    tenders, bids = TENDERS[:], BIDS[:]
+    if shuffle_seed is not None:
+        rnd = random.Random(shuffle_seed)
+        body = tenders[1:]
+        rnd.shuffle(body)
+        tenders = tenders[:1] + body
+        body = bids[1:]
+        rnd.shuffle(body)
+        bids = bids[:1] + body
+    (path / "authorities.csv").write_text(AUTH, encoding="utf-8")
+    (path / "vendors.csv").write_text(VENDORS, encoding="utf-8")
+    (path / "tenders.csv").write_text("\n".join(tenders) + "\n", encoding="utf-8")
+    (path / "bids.csv").write_text("\n".join(bids) + "\n", encoding="utf-8")
+    return path
+
+
+def _findings(tmp_path: Path, name: str, shuffle_seed=None, extra=()) -> tuple[list[dict], dict]:
+    db = f"sqlite:///{tmp_path}/{name}.db"
+    assert main(["ingest", str(_folder(tmp_path / name, shuffle_seed)), "--db", db, "--quiet"]) == 0
+    out = tmp_path / f"{name}-out"
+    assert main(["flags", "--db", db, "--out", str(out), "--as-of", "2026-01-01", *extra]) == 0
+    raw = (out / "findings.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    return rows, json.loads((out / "findings.json").read_text(encoding="utf-8"))
+
+
+def test_findings_csv_and_json_shape(tmp_path):
+    rows, doc = _findings(tmp_path, "a")
+    header = (tmp_path / "a-out" / "findings.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.split(",") == CSV_COLUMNS
+    single = {r["subject_id"]: r for r in rows if r["code"] == "PRC-SINGLE"}
+    assert set(single) == {"T1", "T2"}
+    assert single["T1"]["subject_type"] == "tender" and single["T1"]["province_code"] == "01"
+    assert single["T1"]["review_status"] == "new"
+    assert "tenders:T1" in single["T1"]["evidence"].split(" ")
+    assert "bids:T1/0100109106" in single["T1"]["evidence"].split(" ")
+    scores = [(-float(r["score"]), r["finding_id"]) for r in rows]
+    assert scores == sorted(scores)
+    assert set(doc) == {"run", "findings", "not_computed", "risk"}
+    assert {"run_id", "as_of", "created_at", "code_version", "settings", "inputs"} <= set(doc["run"])
+    assert doc["run"]["as_of"] == "2026-01-01"
+    assert doc["run"]["inputs"][0]["sha256"]
+    assert set(doc["risk"]) == {"vendor_group", "procuring_entity", "official", "province"}
+    assert isinstance(doc["findings"][0]["evidence"], list)
+    needs = {n["code"]: n["needs"] for n in doc["not_computed"]}
+    assert "deployments" in needs.get("DEP-PARENTFEE", ["deployments"])
+
+
+def test_finding_ids_are_stable_across_row_order_and_databases(tmp_path):
+    a, _ = _findings(tmp_path, "a")
+    b, _ = _findings(tmp_path, "b", shuffle_seed=4)
+    assert {(r["finding_id"], r["code"], r["subject_id"]) for r in a} == \
+           {(r["finding_id"], r["code"], r["subject_id"]) for r in b}
+    assert finding_id("PRC-SINGLE", "tender", "T1") == [r["finding_id"] for r in a
+                                                         if r["code"] == "PRC-SINGLE" and r["subject_id"] == "T1"][0]
+
+
+def test_selection_by_school_year_and_province(tmp_path):
+    rows, _ = _findings(tmp_path, "a", extra=("--school-year", "NH 2024-2025", "--province", "Hà Nội"))
+    single = {r["subject_id"] for r in rows if r["code"] == "PRC-SINGLE"}
+    assert single == {"T1"}
+
+
+def test_bad_selection_is_a_usage_error(tmp_path):
+    db = f"sqlite:///{tmp_path}/x.db"
+    assert main(["flags", "--db", db, "--out", str(tmp_path / "o"), "--province", "Atlantis"]) == 2
+    assert main(["flags", "--db", db, "--out", str(tmp_path / "o"), "--school-year", "2024-2026"]) == 2
+
+
+def test_formula_cells_are_neutralised(tmp_path):
+    f = Finding(finding_id("X-Y", "tender", "=1+1"), "PRC-SINGLE", "tender", "=1+1", "01", None,
+                "low", 10.0, "t", "t", "-2+3", "@SUM(A1)", ["tenders:=1+1"], "basis")
+    write_csv([f], tmp_path / "f.csv")
+    row = next(csv.DictReader((tmp_path / "f.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert row["subject_id"] == "'=1+1"
+    assert row["detail_vi"] == "'-2+3" and row["detail_en"] == "'@SUM(A1)"
+
+
+def test_settings_unknown_key_and_wrong_type(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[flags.CON-HHI]\nthreshhold = 1500\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="threshhold"):
+        load_settings(bad)
+    bad.write_text('[flags.CON-HHI]\nthreshold = "high"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="threshold"):
+        load_settings(bad)
+    good = tmp_path / "good.toml"
+    good.write_text('as_of = "2025-06-30"\n[flags.CON-HHI]\nthreshold = 1500\n', encoding="utf-8")
+    s = load_settings(good)
+    assert s.flag("CON-HHI")["threshold"] == 1500 and str(s.as_of) == "2025-06-30"
+    assert main(["flags", "--db", f"sqlite:///{tmp_path}/x.db", "--out", str(tmp_path / "o"),
+                 "--settings", str(bad)]) == 2
