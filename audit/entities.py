@@ -1,75 +1,186 @@
 """Entity resolution shared by every flag: person matching and vendor groups (flags.md,
-"Definitions → People" and "Vendor groups"), each link kept with its reason.
+"Definitions → People" and "Vendor groups"), each link kept with its reason (docs/entities.md).
 
-Person matching is exact to the catalogue: equal national ids decide; different national ids
-separate; otherwise equal birth dates, equal folded names and one equal contact (phone, e-mail
-or address, normalised).  A name written without diacritics never equals one written with them.
+Person matching is exact to the catalogue:
+
+- both records have a national id: the trimmed ids decide, equal = the same person whatever
+  the name, different = different people whatever else agrees;
+- otherwise the same person when both birth dates are present and equal, the *folded* names
+  are equal, and at least one of phone, e-mail and address is non-empty on both sides and equal
+  after normalisation.
+
+A name written without diacritics never equals one written with them; NFD, capitals and
+old-style tone placement (``Hoà``/``hòa``, ``Thuý``/``thúy``) do not matter.
+
+Speed: matching is two hash joins (national id; birth date + folded name), never a comparison
+of every pair, and keys are computed once per distinct text.  At national scale (≈ 60,000
+officials, 20,000 relatives, 15,000 vendor people) keys and matches take well under a second.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import pandas as pd
 
-from procurement.text import address_key, email_key, fold, phone_key
+from procurement.text import email_key, fold, phone_key
 
 CONTACTS = ("phone", "email", "address")
+KEY_COLUMNS = ("nid", "birth", "name") + CONTACTS
+
+# Roles of the vendor-group links 3 and 4 (flags.md, "Vendor groups").
+LEGAL_REP_ROLES = ("legal_representative",)
+OWNER_ROLES = ("owner", "shareholder", "founding_member")
+
+# --- fast folding ------------------------------------------------------------------------------
+# procurement.text.fold walks a text character by character (≈ 40 µs for an address).  Folding
+# never joins across whitespace (words are runs of letters and digits; case folding and
+# NFC/NFD act within a character and its combining marks), so a text folds as its
+# space-separated tokens folded one by one; tokens repeat a lot (words of names and addresses)
+# and each distinct token is folded once.  tests/test_entities.py checks both agree.
+_WS_RUN = re.compile(r"(?: \s|[^\S ])\s*")     # whitespace runs other than one plain space
 
 
-def person_keys(df: pd.DataFrame, *, prefix: str = "") -> pd.DataFrame:
+@lru_cache(maxsize=1 << 18)
+def _fold_token(token: str) -> str:
+    return fold(token)
+
+
+def fold_text(value) -> str:
+    """:func:`procurement.text.fold` (the catalogue's folding), fast on many texts."""
+    if not isinstance(value, str) or not value:
+        return ""
+    s = _WS_RUN.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    if not s:
+        return ""
+    return " ".join(map(_fold_token, s.split(" ")))
+
+
+def normal_address(value) -> str:
+    """Normalised address: `,` `.` `;` `:` made spaces, then folded (``P.`` ≠ ``Phường``)."""
+    if not isinstance(value, str) or not value:
+        return ""
+    return fold_text(value.replace(",", " ").replace(".", " ").replace(";", " ").replace(":", " "))
+
+
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
+
+
+def normal_phone(value) -> str:
+    """Normalised phone: digits only; 11 or 12 digits starting with ``84``: ``84`` → ``0``."""
+    if not isinstance(value, str):
+        return ""
+    if not value.isascii():
+        return phone_key(value)
+    digits = _NOT_ASCII_DIGIT.sub("", value)
+    if len(digits) in (11, 12) and digits.startswith("84"):
+        digits = "0" + digits[2:]
+    return digits
+
+
+def normal_email(value) -> str:
+    """Normalised e-mail: trimmed and case folded."""
+    return email_key(value) if isinstance(value, str) else ""
+
+
+NORMALISE = {"phone": normal_phone, "email": normal_email, "address": normal_address}
+
+
+def _by_distinct(s: pd.Series, fn) -> pd.Series:
+    """``fn`` over each distinct text of ``s`` once; empty values and results become None."""
+    cache: dict = {}
+    out = []
+    for v in s.to_numpy(dtype=object):
+        if not isinstance(v, str):
+            out.append(None)
+            continue
+        r = cache.get(v, cache)
+        if r is cache:
+            r = cache[v] = fn(v) or None
+        out.append(r)
+    return pd.Series(out, index=s.index, dtype="object")
+
+
+def normalised(series: pd.Series, kind: str) -> pd.Series:
+    """The normalised ``kind`` (``phone``, ``email``, ``address``) of each value (None: empty)."""
+    return _by_distinct(series, NORMALISE[kind])
+
+
+def person_keys(df: pd.DataFrame, *, prefix: str = "", contacts: pd.Series | None = None
+                ) -> pd.DataFrame:
     """Matching keys of person records: ``nid``, ``birth``, ``name``, ``phone``, ``email``, ``address``.
 
     ``df`` has ``full_name``, ``birth_date``, ``national_id`` and whichever contacts it has
-    (declared relatives have no e-mail).  The index is kept.
+    (declared relatives have no e-mail).  The index is kept.  An empty value is None (NaT for
+    the birth date): it never equals anything.  ``contacts``, a boolean Series on ``df``'s
+    index, limits the (costlier) contact keys to those rows; the others get None — only for
+    callers that know those rows' contacts cannot matter (see :func:`match_people`: contacts
+    are compared only between records with equal birth dates and folded names).
     """
     out = pd.DataFrame(index=df.index)
-    nid = df["national_id"] if "national_id" in df else pd.Series(None, index=df.index, dtype="object")
-    out["nid"] = nid.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None)
+    if "national_id" in df:
+        out["nid"] = _by_distinct(df["national_id"], lambda v: str(v).strip())
+    else:
+        out["nid"] = pd.Series(None, index=df.index, dtype="object")
     birth = df["birth_date"] if "birth_date" in df else pd.Series(pd.NaT, index=df.index)
     out["birth"] = pd.to_datetime(birth, errors="coerce")
-    out["name"] = df["full_name"].map(lambda v: fold(v) if isinstance(v, str) else None)
-    for col, fn in (("phone", phone_key), ("email", email_key), ("address", address_key)):
+    out["name"] = _by_distinct(df["full_name"], fold_text)
+    for col in CONTACTS:
+        out[col] = pd.Series(None, index=df.index, dtype="object")
         if col in df:
-            out[col] = df[col].map(lambda v, fn=fn: (fn(v) or None) if isinstance(v, str) else None)
-        else:
-            out[col] = None
+            if contacts is None:
+                out[col] = normalised(df[col], col)
+            elif contacts.any():
+                out.loc[contacts, col] = normalised(df.loc[contacts, col], col)
     if prefix:
         out.columns = [prefix + c for c in out.columns]
     return out
+
+
+_EMPTY_MATCH = pd.DataFrame({"left": pd.Series(dtype="object"), "right": pd.Series(dtype="object"),
+                             "reason": pd.Series(dtype="object")})
 
 
 def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     """Pairs of records that are the same person.
 
     ``left`` and ``right`` are :func:`person_keys` frames.  Returns a frame with ``left``,
-    ``right`` (the index labels) and ``reason`` (``national_id`` or ``name+birth+<contact>``).
+    ``right`` (the index labels) and ``reason`` (``national_id`` or ``name+birth+<contact>``,
+    the first equal contact in the order phone, e-mail, address).  Two hash joins: on the
+    national id, and on (birth date, folded name); no pair of records is compared otherwise.
     """
+    if left.empty or right.empty:
+        return _EMPTY_MATCH.copy()
     L = left.reset_index(names="left")
     R = right.reset_index(names="right")
     out = []
-    by_id = L.dropna(subset=["nid"]).merge(R.dropna(subset=["nid"]), on="nid", suffixes=("_l", "_r"))
-    if not by_id.empty:
-        out.append(pd.DataFrame({"left": by_id["left"], "right": by_id["right"],
-                                 "reason": "national_id"}))
-    cand = L.dropna(subset=["birth", "name"]).merge(
-        R.dropna(subset=["birth", "name"]), on=["birth", "name"], suffixes=("_l", "_r"))
-    if not cand.empty:
-        # Both have national ids that differ: different people.
-        differ = cand["nid_l"].notna() & cand["nid_r"].notna() & cand["nid_l"].ne(cand["nid_r"])
-        same_id = cand["nid_l"].notna() & cand["nid_r"].notna() & cand["nid_l"].eq(cand["nid_r"])
-        cand = cand[~differ & ~same_id]
-        reasons = pd.Series("", index=cand.index, dtype="object")
-        for c in CONTACTS:
-            eq = cand[f"{c}_l"].notna() & cand[f"{c}_r"].notna() & cand[f"{c}_l"].eq(cand[f"{c}_r"])
-            reasons = reasons.where(~eq | reasons.ne(""), "name+birth+" + c)
-        hit = cand[reasons.ne("")]
-        if not hit.empty:
-            out.append(pd.DataFrame({"left": hit["left"], "right": hit["right"],
-                                     "reason": reasons[hit.index]}))
+    ln, rn = L[L["nid"].notna()], R[R["nid"].notna()]
+    if not ln.empty and not rn.empty:
+        by_id = ln[["left", "nid"]].merge(rn[["right", "nid"]], on="nid")
+        if not by_id.empty:
+            out.append(pd.DataFrame({"left": by_id["left"].values, "right": by_id["right"].values,
+                                     "reason": "national_id"}))
+    lc = L[L["birth"].notna() & L["name"].notna()]
+    rc = R[R["birth"].notna() & R["name"].notna()]
+    if not lc.empty and not rc.empty:
+        cand = lc.merge(rc, on=["birth", "name"], suffixes=("_l", "_r"))
+        # Both national ids present: they alone decide (equal ones are matched above).
+        cand = cand[cand["nid_l"].isna() | cand["nid_r"].isna()]
+        if not cand.empty:
+            reasons = pd.Series(None, index=cand.index, dtype="object")
+            for c in CONTACTS:
+                a, b = cand[f"{c}_l"], cand[f"{c}_r"]
+                eq = a.notna() & b.notna() & a.eq(b)
+                reasons = reasons.where(reasons.notna() | ~eq, "name+birth+" + c)
+            hit = cand[reasons.notna()]
+            if not hit.empty:
+                out.append(pd.DataFrame({"left": hit["left"].values, "right": hit["right"].values,
+                                         "reason": reasons[hit.index].values}))
     if not out:
-        return pd.DataFrame(columns=["left", "right", "reason"])
-    return pd.concat(out, ignore_index=True).drop_duplicates(["left", "right"])
+        return _EMPTY_MATCH.copy()
+    return pd.concat(out, ignore_index=True).drop_duplicates(["left", "right"], ignore_index=True)
 
 
 class _UnionFind:
@@ -115,53 +226,93 @@ class VendorGroups:
             out.setdefault(g, []).append(v)
         return {g: sorted(vs) for g, vs in out.items()}
 
+    @cached_property
+    def _links_by_group(self) -> dict[str, list[Link]]:
+        out: dict[str, list[Link]] = {}
+        for l in self.links:
+            out.setdefault(self.group_of.get(l.a, l.a), []).append(l)
+        return out
+
     def group(self, vendor_id: str) -> str:
         return self.group_of.get(vendor_id, vendor_id)
 
+    def family(self, vendor_id: str) -> str:
+        return self.family_of.get(vendor_id, vendor_id)
+
     def links_of(self, group: str) -> list[Link]:
-        return [l for l in self.links if self.group_of.get(l.a) == group]
+        return list(self._links_by_group.get(group, []))
+
+
+def shared_people(vendor_people: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of vendors with one person in common among ``vendor_people`` rows: ``a`` < ``b``
+    (vendor ids), ``left``/``right`` (the row labels on ``a``'s and ``b``'s side) and
+    ``reason``.  Every matching pair of rows is listed (a vendor pair may appear several times)."""
+    cols = ["a", "b", "left", "right", "reason"]
+    if len(vendor_people) < 2:
+        return pd.DataFrame(columns=cols)
+    keys = person_keys(vendor_people)
+    pairs = match_people(keys, keys)
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    vid = vendor_people["vendor_id"]
+    out = pd.DataFrame({"a": vid.loc[pairs["left"]].values, "b": vid.loc[pairs["right"]].values,
+                        "left": pairs["left"].values, "right": pairs["right"].values,
+                        "reason": pairs["reason"].values})
+    return out[out["a"] < out["b"]].reset_index(drop=True)[cols]
+
+
+def _shared_person_pairs(vp: pd.DataFrame) -> pd.DataFrame:
+    """One row per vendor pair of :func:`shared_people`, with the person's name on ``a``."""
+    sp = shared_people(vp)
+    if sp.empty:
+        return pd.DataFrame(columns=["a", "b", "name", "reason"])
+    sp = sp.assign(name=vp["full_name"].loc[sp["left"]].values)
+    return sp.sort_values(["a", "b", "name"]).drop_duplicates(["a", "b"], ignore_index=True)[
+        ["a", "b", "name", "reason"]]
 
 
 def vendor_groups(vendors: pd.DataFrame, vendor_people: pd.DataFrame) -> VendorGroups:
-    """Vendor groups per flags.md: parents, shared vendor contacts, one legal representative of
-    both, one owner/shareholder/founding member with ≥ 25 % in both."""
+    """Vendor groups per flags.md: chains of (1) declared parents, (2) the same normalised phone,
+    e-mail or address on the two vendor rows, (3) one person who is legal representative of
+    both, (4) one person who is owner, shareholder or founding member with ``share_pct`` ≥ 25 in
+    both (empty = 0).  Nothing else links; dates and status are ignored."""
     ids = sorted(vendors["vendor_id"].dropna().unique())
     uf, fam = _UnionFind(ids), _UnionFind(ids)
     links: list[Link] = []
     known = set(ids)
-    for v, p in zip(vendors["vendor_id"], vendors["parent_vendor_id"]):
-        if isinstance(p, str) and p in known and p != v:
-            uf.union(v, p)
-            fam.union(v, p)
-            links.append(Link(v, p, "parent"))
-    for col, fn in (("phone", phone_key), ("email", email_key), ("address", address_key)):
+    if "parent_vendor_id" in vendors:
+        for v, p in zip(vendors["vendor_id"], vendors["parent_vendor_id"]):
+            if isinstance(p, str) and p in known and p != v:
+                uf.union(v, p)
+                fam.union(v, p)
+                links.append(Link(v, p, "parent"))
+    for col in CONTACTS:
         if col not in vendors:
             continue
-        keys = vendors[["vendor_id", col]].dropna()
-        keys = keys.assign(k=keys[col].map(fn))
-        keys = keys[keys["k"].ne("")]
-        for k, grp in keys.groupby("k", sort=True):
-            vs = sorted(grp["vendor_id"].unique())
-            for other in vs[1:]:
-                uf.union(vs[0], other)
-                links.append(Link(vs[0], other, col, str(grp[col].iloc[0])))
-    if not vendor_people.empty:
+        keys = pd.DataFrame({"vendor_id": vendors["vendor_id"].values,
+                             "raw": vendors[col].values,
+                             "k": normalised(vendors[col], col).values})
+        keys = keys[keys["k"].notna() & keys["vendor_id"].notna()]
+        keys = keys[keys.duplicated("k", keep=False)].sort_values(["k", "vendor_id"])
+        first = keys.drop_duplicates("k")
+        head = dict(zip(first["k"], first["vendor_id"]))
+        raw = dict(zip(first["k"], first["raw"]))
+        for k, v in zip(keys["k"], keys["vendor_id"]):
+            h = head[k]
+            if v != h:
+                uf.union(h, v)
+                links.append(Link(h, v, col, str(raw[k])))
+    if vendor_people is not None and not vendor_people.empty:
         vp = vendor_people[vendor_people["vendor_id"].isin(known)]
-        share = vp["share_pct"].fillna(0)
-        roles = [("legal_representative", vp["role"].eq("legal_representative")),
-                 ("owner", vp["role"].isin(["owner", "shareholder", "founding_member"]) & share.ge(25))]
-        for kind, mask in roles:
-            sub = vp[mask]
-            if len(sub) < 2:
-                continue
-            keys = person_keys(sub)
-            pairs = match_people(keys, keys)
-            pairs = pairs[pairs["left"] != pairs["right"]]
-            for l, r in zip(pairs["left"], pairs["right"]):
-                a, b = sub.at[l, "vendor_id"], sub.at[r, "vendor_id"]
-                if a < b:
-                    uf.union(a, b)
-                    links.append(Link(a, b, kind, str(sub.at[l, "full_name"])))
+        share = pd.to_numeric(vp["share_pct"], errors="coerce").fillna(0) if "share_pct" in vp \
+            else pd.Series(0.0, index=vp.index)
+        masks = [("legal_representative", vp["role"].isin(LEGAL_REP_ROLES)),
+                 ("owner", vp["role"].isin(OWNER_ROLES) & share.ge(25))]
+        for kind, mask in masks:
+            pairs = _shared_person_pairs(vp[mask])
+            for a, b, name, reason in zip(pairs["a"], pairs["b"], pairs["name"], pairs["reason"]):
+                uf.union(a, b)
+                links.append(Link(a, b, kind, f"{name} ({reason})"))
     group_of = {v: uf.find(v) for v in ids}
     family_of = {v: fam.find(v) for v in ids}
     return VendorGroups(group_of, family_of, links)

@@ -114,7 +114,7 @@ def firm_name(rng, kind: str, core: str) -> str:
 
 def product_name(rng, service: str, core: str) -> str:
     """A brand-like product name: never a generic phrase a directive could use in passing."""
-    tight = slug(core).title().replace(" ", "")  # "SaoKhue"
+    tight = "".join(w.title() for w in slug(core, " ").split())  # "SaoKhue"
     if service == "school_management_software":
         pattern = rng.choice(("{t} School", "eSchool {c}", "{t}Edu", "SmartSchool {c}", "{t} EMS"))
     elif service == "digital_signature":

@@ -1,0 +1,131 @@
+"""COL-CLOSE — bid prices suspiciously close: to the winning bid, or the two lowest of a tender
+with several bids (docs/flags/COL-CLOSE.md)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..registry import Hit, flag
+from . import _bids as B
+
+
+def close_to_winner(ctx, cfg) -> pd.DataFrame:
+    """First test: bids of other vendors within ``max_gap`` × the winning bid's price of it;
+    one row per such bid with ``win_price``, ``gap`` (absolute) and ``rel`` (gap ÷ win price)."""
+    w = B.winning_bids(ctx)
+    win_statuses = B.as_list(cfg["winner_test_winning_statuses"])
+    if win_statuses:
+        w = w[w["status"].isin(win_statuses)]
+    b = B.bids(ctx)
+    statuses = B.as_list(cfg["winner_test_statuses"])
+    o = b[~b["is_win"] & b["tender_id"].isin(w.index) & b["status"].isin(statuses)
+          & b["price_vnd"].notna() & b["vendor_id"].ne(b["winner"])].copy()
+    if o.empty:
+        return o.assign(win_price=[], gap=[], rel=[])
+    o["win_price"] = o["tender_id"].map(w["price_vnd"])
+    o = o[o["win_price"].notna()]
+    if cfg["winner_must_be_lowest"]:  # price-only award: no compared bid below the winning bid
+        below = o.loc[o["price_vnd"].lt(o["win_price"]), "tender_id"].unique()
+        o = o[~o["tender_id"].isin(below)]
+    o["gap"] = (o["price_vnd"] - o["win_price"]).abs()
+    o = o[B.ratio_cmp(o["gap"], o["win_price"], cfg["max_gap"], "<=").to_numpy()]
+    o["rel"] = (o["gap"] / o["win_price"]).where(o["win_price"].gt(0), 0.0)
+    return o
+
+
+def two_lowest(ctx, cfg) -> pd.DataFrame:
+    """Second test: tenders with ≥ ``min_bids_for_gap`` bids whose second-lowest price − lowest
+    price ≤ ``max_gap`` × the lowest; indexed by tender_id, with both bids and ``rel``."""
+    b = B.bids(ctx)
+    statuses = B.as_list(cfg["gap_test_statuses"])
+    r = b[b["status"].isin(statuses) & b["price_vnd"].notna()]
+    r = r.sort_values(["tender_id", "price_vnd", "vendor_id"])
+    n = r.groupby("tender_id")["vendor_id"].transform("size")
+    r = r[n.ge(int(cfg["min_bids_for_gap"])).to_numpy()]
+    if r.empty:
+        return pd.DataFrame(columns=["tender_id", "n", "low_v", "low_p", "sec_v", "sec_p", "rel"])
+    rank = r.groupby("tender_id").cumcount()
+    low = r[rank.eq(0).to_numpy()].set_index("tender_id")
+    sec = r[rank.eq(1).to_numpy()].set_index("tender_id")
+    out = pd.DataFrame({"tender_id": low.index, "low_v": low["vendor_id"], "low_p": low["price_vnd"]})
+    out["sec_v"] = sec["vendor_id"]
+    out["sec_p"] = sec["price_vnd"]
+    out["n"] = r.groupby("tender_id").size()
+    out = out[B.ratio_cmp(out["sec_p"] - out["low_p"], out["low_p"], cfg["max_gap"], "<=").to_numpy()]
+    out["rel"] = ((out["sec_p"] - out["low_p"]) / out["low_p"]).where(out["low_p"].gt(0), 0.0)
+    return out
+
+
+@flag("COL-CLOSE", subject_type="tender",
+      title_vi="Giá dự thầu sát nhau bất thường",
+      title_en="Suspiciously close bid prices",
+      legal_basis="Cardinal R024; collusion screens",
+      needs=("tenders", "bids"))
+def compute(ctx, cfg):
+    max_gap = float(cfg["max_gap"])
+    first = close_to_winner(ctx, cfg) if cfg["winner_test"] else None
+    second = two_lowest(ctx, cfg) if cfg["gap_test"] else None
+    t1: dict[str, list] = {}
+    if first is not None and not first.empty:
+        for r in first.sort_values(["tender_id", "rel", "vendor_id"]).itertuples(index=False):
+            t1.setdefault(r.tender_id, []).append(r)
+    t2 = {} if second is None or second.empty else {
+        r.tender_id: r for r in second.itertuples(index=False)}
+    if not t1 and not t2:
+        return
+    ids = set(t1) | set(t2)
+    t = ctx.tenders
+    info = {r.tender_id: r for r in t[t["tender_id"].isin(ids)].itertuples(index=False)}
+    win_contract = B.winner_contracts(ctx)
+    n_gap = int(cfg["min_bids_for_gap"])
+    for tender_id in sorted(ids):
+        trow = info[tender_id]
+        parts_vi, parts_en, ev_vendors, rels = [], [], [], []
+        winner = trow.winner if isinstance(trow.winner, str) else None
+        if tender_id in t1:
+            g = t1[tender_id]
+            wp = g[0].win_price
+            rels.append(min(r.rel for r in g))
+            ev_vendors += [winner] + [r.vendor_id for r in g]
+            near_vi = ", ".join(f"{r.vendor_id} ({B.fmt_money(r.price_vnd, 'vi')}, "
+                                f"{B.status_vi(r.status)}, lệch {B.fmt_pct2(r.rel, 'vi')})" for r in g)
+            near_en = ", ".join(f"{r.vendor_id} ({B.fmt_money(r.price_vnd, 'en')}, {r.status}, "
+                                f"{B.fmt_pct2(r.rel, 'en')} apart)" for r in g)
+            parts_vi.append(f"giá trúng thầu của {B.vlabel(ctx, winner)} là {B.fmt_money(wp, 'vi')}; "
+                            f"hồ sơ của nhà thầu khác lệch ≤ {B.fmt_pct2(max_gap, 'vi')} giá trúng "
+                            f"thầu: {near_vi}")
+            parts_en.append(f"the winning bid of {B.vlabel(ctx, winner)} is {B.fmt_money(wp, 'en')}; "
+                            f"bids of other vendors within ≤ {B.fmt_pct2(max_gap, 'en')} of it: {near_en}")
+        if tender_id in t2:
+            r = t2[tender_id]
+            rels.append(float(r.rel))
+            ev_vendors += [r.low_v, r.sec_v]
+            diff = r.sec_p - r.low_p
+            parts_vi.append(f"trong {int(r.n)} hồ sơ (≥ {n_gap}), giá thấp thứ hai "
+                            f"{B.fmt_money(r.sec_p, 'vi')} ({r.sec_v}) − giá thấp nhất "
+                            f"{B.fmt_money(r.low_p, 'vi')} ({r.low_v}) = {B.fmt_money(diff, 'vi')} = "
+                            f"{B.fmt_pct2(r.rel, 'vi')} giá thấp nhất (≤ ngưỡng {B.fmt_pct2(max_gap, 'vi')})")
+            parts_en.append(f"among {int(r.n)} bids (≥ {n_gap}), the second-lowest price "
+                            f"{B.fmt_money(r.sec_p, 'en')} ({r.sec_v}) − the lowest "
+                            f"{B.fmt_money(r.low_p, 'en')} ({r.low_v}) = {B.fmt_money(diff, 'en')} = "
+                            f"{B.fmt_pct2(r.rel, 'en')} of the lowest (≤ threshold {B.fmt_pct2(max_gap, 'en')})")
+        closeness = 1 - min(rels) / max_gap if max_gap > 0 else 1.0
+        both = len(parts_vi) == 2
+        score = 50 + 35 * max(0.0, closeness) + (10 if both else 0)
+        severity = "high" if score >= 75 else ("medium" if score >= 55 else "low")
+        row = _Row(tender_id, winner, win_contract.get(tender_id), trow.procuring_entity_id,
+                   trow.province_code, trow.school_year)
+        vendors = [v for v in dict.fromkeys(ev_vendors) if isinstance(v, str)]
+        yield Hit(
+            subject_id=tender_id, severity=severity, score=score,
+            detail_vi=f"Gói thầu {tender_id}: " + "; và ".join(parts_vi) + ".",
+            detail_en=f"Tender {tender_id}: " + "; and ".join(parts_en) + ".",
+            evidence=B.tender_evidence(row, vendors),
+            parties=B.tender_parties(row, vendors), **B.where(row))
+
+
+class _Row:
+    def __init__(self, tender_id, winner, win_contract, procuring_entity_id, province_code,
+                 school_year):
+        self.tender_id, self.winner, self.win_contract = tender_id, winner, win_contract
+        self.procuring_entity_id = procuring_entity_id
+        self.province_code, self.school_year = province_code, school_year

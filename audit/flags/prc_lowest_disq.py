@@ -1,0 +1,83 @@
+"""PRC-LOWEST-DISQ — a bid at the lowest price was disqualified and a dearer bid won
+(docs/flags/PRC-LOWEST-DISQ.md)."""
+from __future__ import annotations
+
+import math
+
+from ..registry import Hit, flag
+from . import _bids as B
+
+
+@flag("PRC-LOWEST-DISQ", subject_type="tender",
+      title_vi="Hồ sơ giá thấp nhất bị loại, hồ sơ giá cao hơn trúng thầu",
+      title_en="Lowest bid disqualified, a dearer bid won",
+      legal_basis="Cardinal R036",
+      needs=("tenders", "bids", "contracts"))
+def compute(ctx, cfg):
+    excluded = B.as_list(cfg["excluded_statuses"])
+    disq = B.as_list(cfg["disqualified_statuses"])
+    need_winner = bool(cfg["winner_above_lowest"])
+    b = B.bids(ctx)
+    considered = b[~b["status"].isin(excluded) & b["price_vnd"].notna()]
+    if considered.empty:
+        return
+    lowest = considered.groupby("tender_id")["price_vnd"].min()
+    at_low = considered[considered["price_vnd"].eq(considered["tender_id"].map(lowest))]
+    low_disq = at_low[at_low["status"].isin(disq)]
+    if low_disq.empty:
+        return
+    hit_vendors = B.vendors_by_tender(low_disq)
+    t = low_disq.drop_duplicates("tender_id").set_index("tender_id", drop=False)
+    t = t.drop(columns=["vendor_id", "price_vnd", "status"])
+    t["lowest"] = t["tender_id"].map(lowest)
+    w = B.winning_bids(ctx)
+    t["win_vendor"] = t["tender_id"].map(w["vendor_id"])
+    t["win_price"] = t["tender_id"].map(w["price_vnd"])
+    t["win_status"] = t["tender_id"].map(w["status"])
+    if need_winner:
+        t = t[t["win_price"].notna()]
+        t = t[t["win_price"].gt(t["lowest"]).to_numpy()]
+    else:  # awarded is enough (a contract names the tender)
+        t = t[t["winner"].notna()]
+    n_considered = considered[considered["tender_id"].isin(t["tender_id"])].groupby(
+        "tender_id").size().to_dict()
+    for row in t.itertuples(index=False):
+        low_vs = hit_vendors.get(row.tender_id, [])
+        n = int(n_considered.get(row.tender_id, 0))
+        excl_vi = ", ".join(B.status_vi(s) for s in excluded) or "—"
+        excl_en = ", ".join(excluded) or "—"
+        if isinstance(row.win_vendor, str) and row.win_price == row.win_price:
+            above = row.win_price > row.lowest
+            gap = ((row.win_price - row.lowest) / row.lowest if row.lowest > 0 else math.inf
+                   ) if above else 0.0
+            diff = row.win_price - row.lowest
+            if not above:
+                cmp_vi, cmp_en = "không cao hơn giá thấp nhất", "not above the lowest price"
+            elif gap == math.inf:
+                cmp_vi = f"> giá thấp nhất, cao hơn {B.fmt_money(diff, 'vi')}"
+                cmp_en = f"> the lowest price, {B.fmt_money(diff, 'en')} more"
+            else:
+                cmp_vi = (f"> giá thấp nhất, cao hơn {B.fmt_money(diff, 'vi')} "
+                          f"({B.fmt_pct2(gap, 'vi')})")
+                cmp_en = (f"> the lowest price, {B.fmt_money(diff, 'en')} "
+                          f"({B.fmt_pct2(gap, 'en')}) more")
+            win_vi = (f"; hồ sơ trúng thầu của {B.vlabel(ctx, row.win_vendor)}, trạng thái "
+                      f"{B.status_vi(row.win_status)}, giá {B.fmt_money(row.win_price, 'vi')} {cmp_vi}")
+            win_en = (f"; the winning bid of {B.vlabel(ctx, row.win_vendor)}, status "
+                      f"{row.win_status}, is {B.fmt_money(row.win_price, 'en')} {cmp_en}")
+        else:
+            gap = 0.0
+            win_vi = f"; nhà thầu được chọn {B.vlabel(ctx, row.winner)} không có hồ sơ dự thầu"
+            win_en = f"; the winner {B.vlabel(ctx, row.winner)} has no bid"
+        score = 50 + 45 * (1 - math.exp(-gap / 0.05)) if gap != math.inf else 95
+        severity = "high" if gap >= 0.05 else ("medium" if gap >= 0.01 else "low")
+        yield Hit(
+            subject_id=row.tender_id, severity=severity, score=score,
+            detail_vi=(f"Gói thầu {row.tender_id}: trong {n} hồ sơ (không tính hồ sơ {excl_vi}), "
+                       f"giá thấp nhất {B.fmt_money(row.lowest, 'vi')} là của "
+                       f"{', '.join(low_vs)}, hồ sơ này bị loại{win_vi}."),
+            detail_en=(f"Tender {row.tender_id}: among {n} bids (not counting {excl_en} ones), "
+                       f"the lowest price {B.fmt_money(row.lowest, 'en')} was bid by "
+                       f"{', '.join(low_vs)}, and that bid was disqualified{win_en}."),
+            evidence=B.tender_evidence(row, low_vs + ([row.win_vendor] if isinstance(row.win_vendor, str) else [])),
+            parties=B.tender_parties(row, low_vs), **B.where(row))
