@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
+import numpy as np
 import pandas as pd
 
 from procurement.text import email_key, fold, phone_key
@@ -108,6 +109,14 @@ def normalised(series: pd.Series, kind: str) -> pd.Series:
     return _by_distinct(series, NORMALISE[kind])
 
 
+def normalised_where(series: pd.Series, kind: str, mask) -> pd.Series:
+    """The normalised ``kind`` of the values where ``mask`` holds, None elsewhere."""
+    vals = np.full(len(series), None, dtype=object)
+    if mask.any():
+        vals[mask] = normalised(series[mask], kind).to_numpy(dtype=object)
+    return pd.Series(vals, index=series.index, dtype="object")
+
+
 def person_keys(df: pd.DataFrame, *, prefix: str = "", contacts: pd.Series | None = None
                 ) -> pd.DataFrame:
     """Matching keys of person records: ``nid``, ``birth``, ``name``, ``phone``, ``email``, ``address``.
@@ -127,13 +136,14 @@ def person_keys(df: pd.DataFrame, *, prefix: str = "", contacts: pd.Series | Non
     birth = df["birth_date"] if "birth_date" in df else pd.Series(pd.NaT, index=df.index)
     out["birth"] = pd.to_datetime(birth, errors="coerce")
     out["name"] = _by_distinct(df["full_name"], fold_text)
+    mask = None if contacts is None else contacts.reindex(df.index).fillna(False).to_numpy(dtype=bool)
     for col in CONTACTS:
-        out[col] = pd.Series(None, index=df.index, dtype="object")
-        if col in df:
-            if contacts is None:
-                out[col] = normalised(df[col], col)
-            elif contacts.any():
-                out.loc[contacts, col] = normalised(df.loc[contacts, col], col)
+        if col not in df:
+            out[col] = pd.Series(None, index=df.index, dtype="object")
+        elif mask is None:
+            out[col] = normalised(df[col], col)
+        else:
+            out[col] = normalised_where(df[col], col, mask)
     if prefix:
         out.columns = [prefix + c for c in out.columns]
     return out

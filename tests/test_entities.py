@@ -373,3 +373,24 @@ def test_ancestors_follow_the_chain_and_stop_on_cycles():
 
 def test_link_dataclass():
     assert Link(A, B, "phone", "x") == Link(A, B, "phone", "x")
+
+
+def test_shared_people_lists_every_pair_of_vendors_with_a_person_in_common():
+    from audit.entities import shared_people
+    vp = people_of({"vendor_id": A, "full_name": "Mai Thị Thuý", "role": "director", "phone": "0977123456"},
+                   {"vendor_id": B, "full_name": "MAI THỊ THÚY", "role": "employee", "phone": "+84977123456"},
+                   {"vendor_id": C, "full_name": "Mai Thị Thúy", "role": "director", "phone": "0900000000"},
+                   {"vendor_id": A, "full_name": "Mai Thị Thuý", "role": "owner", "share_pct": 5,
+                    "phone": "0977123456"})
+    sp = shared_people(vp)
+    assert sorted(set(zip(sp["a"], sp["b"]))) == [(A, B)] if A < B else [(B, A)]
+    assert set(sp["reason"]) == {"name+birth+phone"}
+
+
+def test_person_keys_contacts_mask_limits_contact_keys():
+    df = pd.DataFrame([person(phone="0912345678", address="12 Lê Lợi"),
+                       person(name="Lê Văn Nam", phone="0987654321")])
+    keys = person_keys(df, contacts=pd.Series([False, True], index=df.index))
+    assert keys.loc[0, "phone"] is None and keys.loc[0, "address"] is None
+    assert keys.loc[1, "phone"] == "0987654321"
+    assert keys.loc[0, "name"] == fold(NAME)

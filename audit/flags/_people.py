@@ -28,7 +28,7 @@ from fractions import Fraction
 import pandas as pd
 
 from ..context import school_year_of
-from ..entities import CONTACTS, match_people, normalised, person_keys
+from ..entities import CONTACTS, match_people, normalised, normalised_where, person_keys
 from ._common import ref
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -106,8 +106,6 @@ RELATION_EN = {"spouse": "spouse", "child": "child", "parent": "parent", "siblin
                "other": "other relative"}
 CONTACT_VI = {"phone": "số điện thoại", "email": "e-mail", "address": "địa chỉ"}
 CONTACT_EN = {"phone": "phone", "email": "e-mail", "address": "address"}
-# Relations of the Enterprise Law 59/2020 Art 4.22 closest to the official (severity).
-CLOSE_RELATIONS = ("spouse", "child", "parent", "sibling")
 DECISION_ROLES = ("approver", "signer")
 
 
@@ -141,9 +139,10 @@ def tender_info(ctx) -> dict:
     def build(ctx):
         t = ctx.tenders
         day = t["published_on_day"]
-        start = day.dt.year - (day.dt.month < 8).astype("Int64")
-        derived = (start.astype("string") + "-" + (start + 1).astype("string"))
-        sy = t["school_year"].astype("object").where(t["school_year"].notna(), derived.astype("object"))
+        start = (day.dt.year - (day.dt.month < 8)).astype("Int64")
+        derived = start.astype("string") + "-" + (start + 1).astype("string")
+        sy = t["school_year"].astype("object").where(t["school_year"].notna(),
+                                                     derived.astype("object"))
         cols = [t["tender_id"], t["province_code"], sy, t["procuring_entity_id"]]
         arrs = [c.astype("object").where(c.notna(), None).to_numpy() for c in cols]
         return {k: (pc, y, pe) for k, pc, y, pe in zip(*arrs)}
@@ -227,10 +226,9 @@ def _keys_for(ctx, df: pd.DataFrame, wants_contacts: pd.Series) -> pd.DataFrame:
     known = pd.MultiIndex.from_frame(vp.loc[vp["birth"].notna() & vp["name"].notna(), ["birth", "name"]])
     cand = pd.MultiIndex.from_frame(base[["birth", "name"]]).isin(known)
     mask = wants_contacts.fillna(False).to_numpy(dtype=bool) | cand
-    if mask.any():
-        for c in CONTACTS:
-            if c in df:
-                base.loc[mask, c] = normalised(df.loc[mask, c], c)
+    for c in CONTACTS:
+        if c in df:
+            base[c] = normalised_where(df[c], c, mask)
     return base
 
 
@@ -411,9 +409,14 @@ LINK_EN = {"parent": "declared parent", "phone": "same phone", "email": "same e-
 
 
 def describe_link(l, lang: str) -> str:
+    """``a–b (why: detail)``; a person link's match reason is given in the language."""
     text = (LINK_VI if lang == "vi" else LINK_EN).get(l.kind, l.kind)
-    detail = f": {l.detail}" if l.detail else ""
-    return f"{l.a}–{l.b} ({text}{detail})"
+    detail = l.detail or ""
+    if detail.endswith(")") and " (" in detail:
+        name, reason = detail[:-1].rsplit(" (", 1)
+        if reason == "national_id" or reason.startswith("name+birth+"):
+            detail = f"{name}, {reason_vi(reason) if lang == 'vi' else reason_en(reason)}"
+    return f"{l.a}–{l.b} ({text}: {detail})" if detail else f"{l.a}–{l.b} ({text})"
 
 
 # --- the committee rules ------------------------------------------------------------------------

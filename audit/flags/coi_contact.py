@@ -32,7 +32,6 @@ def compute(ctx, cfg):
     rel = P.relatives(ctx)
     o = ctx["officials"]
     r_raw = ctx["declared_relatives"]
-    v_raw = ctx["vendors"].set_index("vendor_id", drop=False)
     names = P.official_names(ctx)
     contracts = P.winner_contracts(ctx)
     croles = P.committee_roles(ctx, tenders)
