@@ -86,10 +86,62 @@ def _jsonable(v):
     return v
 
 
-def _row_hash(spec: Table, values: dict) -> str:
-    payload = json.dumps([_jsonable(values.get(c)) for c in spec.column_names],
-                         ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+def _row_hash(values: tuple) -> str:
+    """A hash of a row's contract values (in contract column order), to tell "unchanged"
+    from "changed" without reading the stored row.  ``repr`` of str/int/float/bool/date/None
+    is stable across Python versions and processes."""
+    return hashlib.sha1(repr(values).encode("utf-8")).hexdigest()
+
+
+def _parse_column(col: Column, column_raw: list, checked: _Checked, provinces: list | None) -> list:
+    """Parse one column: each distinct raw value once, then map the rows to the results."""
+    name = col.name
+    if provinces is not None:
+        cache: dict = {}
+        out = []
+        for i, (r, pc) in enumerate(zip(column_raw, provinces)):
+            ck = (type(r), r, pc)
+            hit = cache.get(ck)
+            if hit is None:
+                try:
+                    hit = (parse(col, r, pc), None)
+                except ValueProblem as e:
+                    hit = (None, e)
+                cache[ck] = hit
+            out.append(hit[0])
+            if hit[1] is not None:
+                checked.add(i, _STAGE_VALUE, name, problem(hit[1].code, name, r, **hit[1].extra))
+        return out
+    # CSV cells are all str (or None): key the cache by the value itself.  Excel cells mix
+    # types, and 1 == 1.0 == True, so they are keyed by (type, value).
+    plain = all(type(r) is str or r is None for r in column_raw)
+    keys = column_raw if plain else [(type(r), r) for r in column_raw]
+    results: dict = {}
+    errors: dict = {}
+    for k, r in _unique_raw(column_raw, keys).items():
+        try:
+            results[k] = parse(col, r)
+        except ValueProblem as e:
+            results[k] = None
+            errors[k] = e
+    out = [results[k] for k in keys]
+    if errors:
+        for i, k in enumerate(keys):
+            e = errors.get(k)
+            if e is not None:
+                checked.add(i, _STAGE_VALUE, name, problem(e.code, name, column_raw[i], **e.extra))
+    return out
+
+
+def _unique_raw(column_raw: list, keys: list) -> dict:
+    """Each distinct key with its first raw value."""
+    if keys is column_raw:
+        return {r: r for r in dict.fromkeys(column_raw)}
+    seen: dict = {}
+    for k, r in zip(keys, column_raw):
+        if k not in seen:
+            seen[k] = r
+    return seen
 
 
 def _check_values(raw: RawTable, spec: Table) -> _Checked:
@@ -98,42 +150,12 @@ def _check_values(raw: RawTable, spec: Table) -> _Checked:
     checked = _Checked(raw, spec, parsed, [None] * n)
     for col in spec.columns:
         column_raw = raw.data.get(col.name) or [None] * n
-        out: list = [None] * n
-        if col.kind == "commune":
-            provinces = parsed.get("province_code") or [None] * n
-            cache: dict = {}
-            for i, r in enumerate(column_raw):
-                ck = (type(r), r, provinces[i])
-                hit = cache.get(ck)
-                if hit is None:
-                    try:
-                        hit = (parse(col, r, provinces[i]), None)
-                    except ValueProblem as e:
-                        hit = (None, e)
-                    cache[ck] = hit
-                out[i] = hit[0]
-                if hit[1] is not None:
-                    checked.add(i, _STAGE_VALUE, col.name,
-                                problem(hit[1].code, col.name, r, **hit[1].extra))
-        else:
-            cache = {}
-            for i, r in enumerate(column_raw):
-                ck = (type(r), r)
-                hit = cache.get(ck)
-                if hit is None:
-                    try:
-                        hit = (parse(col, r), None)
-                    except ValueProblem as e:
-                        hit = (None, e)
-                    cache[ck] = hit
-                out[i] = hit[0]
-                if hit[1] is not None:
-                    checked.add(i, _STAGE_VALUE, col.name,
-                                problem(hit[1].code, col.name, r, **hit[1].extra))
+        provinces = (parsed.get("province_code") or [None] * n) if col.kind == "commune" else None
+        out = _parse_column(col, column_raw, checked, provinces)
         parsed[col.name] = out
         if col.required:
-            for i, v in enumerate(out):
-                if v is None and not _has_problem_at(checked, i, col.name):
+            for i in [i for i, v in enumerate(out) if v is None]:
+                if not _has_problem_at(checked, i, col.name):
                     checked.add(i, _STAGE_VALUE, col.name, problem("missing_required", col.name))
     for column, test, when in spec.required_when:
         for i, (v, t) in enumerate(zip(parsed[column], parsed[test])):
@@ -168,20 +190,25 @@ def _check_keys(checked: _Checked) -> None:
     spec = checked.spec
     first_seen: dict[str, int] = {}
     key_cols = spec.key
+    specs = [spec.by_name[k] for k in key_cols]
     cols = [checked.values[k] for k in key_cols]
-    for i in range(len(checked.raw)):
-        if any(_has_problem_at(checked, i, k) for k in key_cols):
+    problems = checked.problems
+    if len(key_cols) == 1 and specs[0].kind != "name":
+        keys = [None if v is None else _key_part(specs[0], v) for v in cols[0]]
+    else:
+        keys = ["/".join(_key_part(c, v) for c, v in zip(specs, vals)) for vals in zip(*cols)]
+    for i, key in enumerate(keys):
+        if i in problems and any(_has_problem_at(checked, i, k) for k in key_cols):
             continue
-        values = {k: col[i] for k, col in zip(key_cols, cols)}
-        key = row_key(spec, values)
+        if key is None:  # a required single-column key that is empty: already reported
+            continue
         checked.keys[i] = key
-        if key in first_seen:
-            shown = "/".join("" if values[k] is None else str(_jsonable(values[k])) for k in key_cols)
+        first = first_seen.setdefault(key, i)
+        if first != i:
+            shown = "/".join("" if col[i] is None else str(_jsonable(col[i])) for col in cols)
             checked.add(i, _STAGE_KEY, key_cols[0],
                         problem("duplicate_key", key_cols[0], shown,
-                                first_row=checked.raw.row_numbers[first_seen[key]]))
-        else:
-            first_seen[key] = i
+                                first_row=checked.raw.row_numbers[first]))
 
 
 class _KeyIndex:
@@ -252,10 +279,6 @@ def _check_references(checked: _Checked, index: _KeyIndex) -> None:
                             problem("dangling_reference", col.name, value, target=col.ref))
 
 
-def _row_values(checked: _Checked, i: int) -> dict:
-    return {c: checked.values[c][i] for c in checked.spec.column_names}
-
-
 @dataclass
 class _TableCounts:
     read: int = 0
@@ -269,57 +292,99 @@ class _TableCounts:
         return dict(self.__dict__)
 
 
+def _bulk_insert(conn: Connection, table, columns: list[str], kinds: list[str], rows: list[tuple]) -> None:
+    """Insert many rows through the DB-API driver's ``executemany``: the SQLAlchemy
+    compiled-statement path costs ~25 µs a row, which dominates a national ingest."""
+    dialect = conn.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
+        return
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    mark = "?" if dialect == "sqlite" else "%s"
+    sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join([mark] * len(columns))})'
+    if dialect == "postgresql":
+        from psycopg.types.json import Json
+        conv = [(i, k) for i, k in enumerate(kinds) if k == "json"]
+        if conv:
+            rows = [tuple(Json(v) if (i, "json") in conv and v is not None else v
+                          for i, v in enumerate(r)) for r in rows]
+    else:
+        idx = [i for i, k in enumerate(kinds) if k in ("date", "bool", "json")]
+        if idx:
+            def fix(r):
+                r = list(r)
+                for i in idx:
+                    v = r[i]
+                    if v is None:
+                        continue
+                    k = kinds[i]
+                    r[i] = v.isoformat() if k == "date" else int(v) if k == "bool" else \
+                        json.dumps(v, ensure_ascii=False)
+                return r
+            rows = [fix(r) for r in rows]
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        for start in range(0, len(rows), 50_000):
+            cur.executemany(sql, rows[start:start + 50_000])
+    finally:
+        cur.close()
+
+
 def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
           ingest_id: int, counts: _TableCounts, now: dt.datetime) -> None:
     spec = checked.spec
     table = store.contract_tables[spec.name]
     stored = index.stored_hashes(spec.name)
-    inserts, updates, history_rows = [], [], []
-    name_cols = [c.name for c in spec.columns if c.kind == "name"]
+    names = spec.column_names
+    kinds = [spec.by_name[c].kind for c in names]
+    name_idx = [i for i, c in enumerate(names) if spec.by_name[c].kind == "name"]
     unknown = checked.raw.unknown_columns
-    for i in checked.good():
-        values = _row_values(checked, i)
+    columns = ["row_key"] + names + [f"{names[i]}_key" for i in name_idx] + \
+        ["_hash", "_extra", "_source_id", "_row"]
+    col_kinds = ["text"] + kinds + ["text"] * len(name_idx) + ["text", "json", "int", "int"]
+    value_cols = [checked.values[c] for c in names]
+    problems = checked.problems
+    row_numbers = checked.raw.row_numbers
+    inserts: list[tuple] = []
+    updates: list[tuple] = []
+    for i, values in enumerate(zip(*value_cols)):
+        if i in problems:
+            continue
         key = checked.keys[i]
-        h = _row_hash(spec, values)
+        h = _row_hash(values)
         old = stored.get(key)
         if old == h:
             counts.unchanged += 1
             continue
-        row = dict(values)
-        for c in name_cols:
-            row[f"{c}_key"] = fold(values[c]) if values[c] else None
-        row.update(row_key=key, _hash=h, _source_id=source_id, _row=checked.raw.row_numbers[i])
+        extra = None
         if unknown:
             raw = checked.raw.raw_row(i)
-            row["_extra"] = {u: raw.get(u) for u in unknown if raw.get(u) not in (None, "")} or None
-        else:
-            row["_extra"] = None
-        if old is None:
-            inserts.append(row)
-            counts.inserted += 1
-        else:
-            updates.append(row)
-            counts.updated += 1
+            extra = {u: raw.get(u) for u in unknown if raw.get(u) not in (None, "")} or None
+        row = (key, *values, *[fold(values[j]) if values[j] else None for j in name_idx],
+               h, extra, source_id, row_numbers[i])
+        (inserts if old is None else updates).append(row)
         stored[key] = h
+    counts.inserted += len(inserts)
+    counts.updated += len(updates)
     if updates:
-        keys = [r["row_key"] for r in updates]
+        keys = [r[0] for r in updates]
         old_rows = {}
-        for chunk_start in range(0, len(keys), 500):
-            chunk = keys[chunk_start:chunk_start + 500]
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
             for r in conn.execute(select(table).where(table.c.row_key.in_(chunk))).mappings():
                 old_rows[r["row_key"]] = r
+        history_rows = []
         for r in updates:
-            o = old_rows[r["row_key"]]
+            o = old_rows[r[0]]
             history_rows.append({
-                "ingest_id": ingest_id, "table_name": spec.name, "row_key": r["row_key"],
-                "old_values": {c: _jsonable(o[c]) for c in spec.column_names},
+                "ingest_id": ingest_id, "table_name": spec.name, "row_key": r[0],
+                "old_values": {c: _jsonable(o[c]) for c in names},
                 "old_source_id": o["_source_id"], "replaced_at": now})
-            conn.execute(update(table).where(table.c.row_key == r["row_key"]).values(
-                **{k: v for k, v in r.items() if k != "row_key"}))
+            conn.execute(update(table).where(table.c.row_key == r[0]).values(
+                **dict(zip(columns[1:], r[1:]))))
         conn.execute(store.history.insert(), history_rows)
     if inserts:
-        for start in range(0, len(inserts), 20000):
-            conn.execute(table.insert(), inserts[start:start + 20000])
+        _bulk_insert(conn, table, columns, col_kinds, inserts)
 
 
 def _quarantine_rows(checked: _Checked, source_path: str) -> list[dict]:
