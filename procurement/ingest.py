@@ -15,6 +15,7 @@ The order of work:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import sys
@@ -29,7 +30,7 @@ from . import store
 from .contract import TABLE_ORDER, TABLES, Column, Table
 from .readers import RawTable, SourceData, UnreadableInput, read_source
 from .reasons import Problem, problem
-from .text import fold
+from .text import clean_text, fold
 from .values import ValueProblem, parse
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2, 3, 4
@@ -86,13 +87,6 @@ def _jsonable(v):
     return v
 
 
-def _row_hash(values: tuple) -> str:
-    """A hash of a row's contract values (in contract column order), to tell "unchanged"
-    from "changed" without reading the stored row.  ``repr`` of str/int/float/bool/date/None
-    is stable across Python versions and processes."""
-    return hashlib.sha1(repr(values).encode("utf-8")).hexdigest()
-
-
 def _parse_column(col: Column, column_raw: list, checked: _Checked, provinces: list | None) -> list:
     """Parse one column: each distinct raw value once, then map the rows to the results."""
     name = col.name
@@ -114,7 +108,11 @@ def _parse_column(col: Column, column_raw: list, checked: _Checked, provinces: l
         return out
     # CSV cells are all str (or None): key the cache by the value itself.  Excel cells mix
     # types, and 1 == 1.0 == True, so they are keyed by (type, value).
-    plain = all(type(r) is str or r is None for r in column_raw)
+    plain = checked.raw.text_cells or all(type(r) is str or r is None for r in column_raw)
+    if plain and col.kind in ("text", "name"):
+        # Text needs no parsing: trim, empty → None, NFC (ASCII is already NFC).
+        stripped = [r.strip() if r is not None else "" for r in column_raw]
+        return [(v if v.isascii() else clean_text(v)) if v else None for v in stripped]
     keys = column_raw if plain else [(type(r), r) for r in column_raw]
     results: dict = {}
     errors: dict = {}
@@ -194,9 +192,12 @@ def _check_keys(checked: _Checked) -> None:
     cols = [checked.values[k] for k in key_cols]
     problems = checked.problems
     if len(key_cols) == 1 and specs[0].kind != "name":
-        keys = [None if v is None else _key_part(specs[0], v) for v in cols[0]]
+        keys = [v if type(v) is str else None if v is None else _key_part(specs[0], v)
+                for v in cols[0]]
     else:
-        keys = ["/".join(_key_part(c, v) for c, v in zip(specs, vals)) for vals in zip(*cols)]
+        parts = [[v if type(v) is str else _key_part(c, v) for v in col] if c.kind != "name"
+                 else [_key_part(c, v) for v in col] for c, col in zip(specs, cols)]
+        keys = list(map("/".join, zip(*parts)))
     for i, key in enumerate(keys):
         if i in problems and any(_has_problem_at(checked, i, k) for k in key_cols):
             continue
@@ -232,6 +233,12 @@ class _KeyIndex:
         return key not in self.blocked.get(table, ()) and key in self.stored_hashes(table)
 
 
+def _unresolved(col: Column, values: list, index: _KeyIndex) -> set:
+    """The distinct values of a reference column that resolve to nothing."""
+    return {v for v in set(values) if v is not None
+            and not index.resolves(col.ref, v if type(v) is str else _key_part(col, v))}
+
+
 def _check_references(checked: _Checked, index: _KeyIndex) -> None:
     """References, column by column; repeated to a fixed point for self-references."""
     spec = checked.spec
@@ -243,32 +250,28 @@ def _check_references(checked: _Checked, index: _KeyIndex) -> None:
     pending = set(checked.good())
     # Keys of this table that will land unless a reference breaks (for self-references).
     own_candidates = {checked.keys[i] for i in pending if checked.keys[i] is not None}
-    changed = True
-    while changed:
-        changed = False
+    while True:
         if self_ref:
             index.landed[spec.name] = own_candidates
-        for i in sorted(pending):
-            broken = []
-            for col in refs:
-                value = checked.values[col.name][i]
-                if value is None:
-                    continue
-                target_key = _key_part(col, value)
-                if not index.resolves(col.ref, target_key):
-                    broken.append(col)
-            if broken:
-                for col in broken:
-                    checked.add(i, _STAGE_REF, col.name,
-                                problem("dangling_reference", col.name, checked.values[col.name][i],
-                                        target=col.ref))
-                pending.discard(i)
-                if checked.keys[i] is not None and self_ref:
-                    own_candidates.discard(checked.keys[i])
-                    # Quarantined here: it no longer resolves, even where the store has the key.
-                    index.blocked.setdefault(spec.name, set()).add(checked.keys[i])
-                    changed = True
-        if not self_ref:
+        broken: dict[int, list[Column]] = {}
+        for col in refs:
+            values = checked.values[col.name]
+            bad = _unresolved(col, values, index)
+            if bad:
+                for i, v in enumerate(values):
+                    if v in bad and i in pending:
+                        broken.setdefault(i, []).append(col)
+        for i in sorted(broken):
+            for col in broken[i]:
+                checked.add(i, _STAGE_REF, col.name,
+                            problem("dangling_reference", col.name, checked.values[col.name][i],
+                                    target=col.ref))
+            pending.discard(i)
+            if self_ref and checked.keys[i] is not None:
+                own_candidates.discard(checked.keys[i])
+                # Quarantined here: it no longer resolves, even where the store has the key.
+                index.blocked.setdefault(spec.name, set()).add(checked.keys[i])
+        if not (self_ref and broken):
             break
     # A row that already failed has its references checked too: every problem is listed.
     for i in failed_before:
@@ -292,36 +295,31 @@ class _TableCounts:
         return dict(self.__dict__)
 
 
-def _bulk_insert(conn: Connection, table, columns: list[str], kinds: list[str], rows: list[tuple]) -> None:
-    """Insert many rows through the DB-API driver's ``executemany``: the SQLAlchemy
-    compiled-statement path costs ~25 µs a row, which dominates a national ingest."""
-    dialect = conn.dialect.name
-    if dialect not in ("sqlite", "postgresql"):
-        conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
-        return
+def _db_column(values: list, kind: str, dialect: str) -> list:
+    """A column as the DB-API driver takes it, matching what SQLAlchemy's types store."""
+    if dialect == "sqlite":
+        if kind == "date":
+            return [None if v is None else v.isoformat() for v in values]
+        if kind == "bool":
+            return [None if v is None else int(v) for v in values]
+    return values
+
+
+def _db_json(value, dialect: str):
+    if value is None:
+        return None
+    if dialect == "sqlite":
+        return json.dumps(value, ensure_ascii=False)
+    from psycopg.types.json import Json
+    return Json(value)
+
+
+def _executemany(conn: Connection, table, columns: list[str], rows: list[tuple]) -> None:
+    """Insert through the DB-API driver's ``executemany``: SQLAlchemy's compiled-statement
+    path costs ~25 µs a row, which dominates a national ingest."""
     quoted = ", ".join(f'"{c}"' for c in columns)
-    mark = "?" if dialect == "sqlite" else "%s"
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
     sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join([mark] * len(columns))})'
-    if dialect == "postgresql":
-        from psycopg.types.json import Json
-        conv = [(i, k) for i, k in enumerate(kinds) if k == "json"]
-        if conv:
-            rows = [tuple(Json(v) if (i, "json") in conv and v is not None else v
-                          for i, v in enumerate(r)) for r in rows]
-    else:
-        idx = [i for i, k in enumerate(kinds) if k in ("date", "bool", "json")]
-        if idx:
-            def fix(r):
-                r = list(r)
-                for i in idx:
-                    v = r[i]
-                    if v is None:
-                        continue
-                    k = kinds[i]
-                    r[i] = v.isoformat() if k == "date" else int(v) if k == "bool" else \
-                        json.dumps(v, ensure_ascii=False)
-                return r
-            rows = [fix(r) for r in rows]
     cur = conn.connection.driver_connection.cursor()
     try:
         for start in range(0, len(rows), 50_000):
@@ -332,59 +330,93 @@ def _bulk_insert(conn: Connection, table, columns: list[str], kinds: list[str], 
 
 def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
           ingest_id: int, counts: _TableCounts, now: dt.datetime) -> None:
+    """Insert the good rows that are new; replace those whose stored values differ (the old
+    values go to ``history``); count the unchanged ones."""
     spec = checked.spec
     table = store.contract_tables[spec.name]
     stored = index.stored_hashes(spec.name)
+    dialect = conn.dialect.name
+    fast = dialect in ("sqlite", "postgresql")
     names = spec.column_names
-    kinds = [spec.by_name[c].kind for c in names]
     name_idx = [i for i, c in enumerate(names) if spec.by_name[c].kind == "name"]
     unknown = checked.raw.unknown_columns
     columns = ["row_key"] + names + [f"{names[i]}_key" for i in name_idx] + \
         ["_hash", "_extra", "_source_id", "_row"]
-    col_kinds = ["text"] + kinds + ["text"] * len(name_idx) + ["text", "json", "int", "int"]
-    value_cols = [checked.values[c] for c in names]
+    # The hash is over the values as the driver stores them, so it is stable per database.
+    db_cols = [_db_column(checked.values[c], spec.by_name[c].kind, dialect) if fast
+               else checked.values[c] for c in names]
     problems = checked.problems
+    keys = checked.keys
     row_numbers = checked.raw.row_numbers
+    sha1 = hashlib.sha1
+    rows = list(zip(*db_cols))
+    hashes = [sha1(repr(t).encode()).hexdigest() for t in rows]
+    name_keys = list(zip(*[[fold(v) if v else None for v in db_cols[j]] for j in name_idx])) \
+        if name_idx else None
     inserts: list[tuple] = []
-    updates: list[tuple] = []
-    for i, values in enumerate(zip(*value_cols)):
+    updates: list[int] = []
+    for i, h in enumerate(hashes):
         if i in problems:
             continue
-        key = checked.keys[i]
-        h = _row_hash(values)
+        key = keys[i]
         old = stored.get(key)
         if old == h:
             counts.unchanged += 1
+            continue
+        stored[key] = h
+        if old is not None:
+            updates.append(i)
             continue
         extra = None
         if unknown:
             raw = checked.raw.raw_row(i)
             extra = {u: raw.get(u) for u in unknown if raw.get(u) not in (None, "")} or None
-        row = (key, *values, *[fold(values[j]) if values[j] else None for j in name_idx],
-               h, extra, source_id, row_numbers[i])
-        (inserts if old is None else updates).append(row)
-        stored[key] = h
+            extra = _db_json(extra, dialect) if fast else extra
+        inserts.append((key,) + rows[i] + (name_keys[i] if name_keys else ())
+                       + (h, extra, source_id, row_numbers[i]))
     counts.inserted += len(inserts)
     counts.updated += len(updates)
     if updates:
-        keys = [r[0] for r in updates]
-        old_rows = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            for r in conn.execute(select(table).where(table.c.row_key.in_(chunk))).mappings():
-                old_rows[r["row_key"]] = r
-        history_rows = []
-        for r in updates:
-            o = old_rows[r[0]]
-            history_rows.append({
-                "ingest_id": ingest_id, "table_name": spec.name, "row_key": r[0],
-                "old_values": {c: _jsonable(o[c]) for c in names},
-                "old_source_id": o["_source_id"], "replaced_at": now})
-            conn.execute(update(table).where(table.c.row_key == r[0]).values(
-                **dict(zip(columns[1:], r[1:]))))
-        conn.execute(store.history.insert(), history_rows)
+        _replace(conn, checked, updates, stored, ingest_id, source_id, now)
     if inserts:
-        _bulk_insert(conn, table, columns, col_kinds, inserts)
+        if fast:
+            _executemany(conn, table, columns, inserts)
+        else:
+            conn.execute(table.insert(), [dict(zip(columns, r)) for r in inserts])
+
+
+def _replace(conn: Connection, checked: _Checked, rows: list[int], stored: dict, ingest_id: int,
+             source_id: int, now: dt.datetime) -> None:
+    """Replace stored rows by changed ones; their old values go to ``history``."""
+    spec = checked.spec
+    table = store.contract_tables[spec.name]
+    names = spec.column_names
+    unknown = checked.raw.unknown_columns
+    keys = [checked.keys[i] for i in rows]
+    old_rows = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        for r in conn.execute(select(table).where(table.c.row_key.in_(chunk))).mappings():
+            old_rows[r["row_key"]] = r
+    history_rows = []
+    for i, key in zip(rows, keys):
+        o = old_rows[key]
+        history_rows.append({
+            "ingest_id": ingest_id, "table_name": spec.name, "row_key": key,
+            "old_values": {c: _jsonable(o[c]) for c in names},
+            "old_source_id": o["_source_id"], "replaced_at": now})
+        new = {c: checked.values[c][i] for c in names}
+        for c in names:
+            if spec.by_name[c].kind == "name":
+                new[f"{c}_key"] = fold(new[c]) if new[c] else None
+        extra = None
+        if unknown:
+            raw = checked.raw.raw_row(i)
+            extra = {u: raw.get(u) for u in unknown if raw.get(u) not in (None, "")} or None
+        conn.execute(update(table).where(table.c.row_key == key).values(
+            **new, _hash=stored[key], _extra=extra, _source_id=source_id,
+            _row=checked.raw.row_numbers[i]))
+    conn.execute(store.history.insert(), history_rows)
 
 
 def _quarantine_rows(checked: _Checked, source_path: str) -> list[dict]:
@@ -413,7 +445,20 @@ def ingest(paths: Iterable[str], db_url: str | None = None, *, strict: bool = Fa
     ``_fail_after_rows`` raises after that many rows were landed (tests use it to prove that a
     failure halfway leaves the store exactly as it was).
     """
-    paths = list(paths)
+    # A national input holds ~10^6 small lists and tuples at once; the cyclic garbage
+    # collector would rescan them all again and again while they are built (none is cyclic).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _ingest(list(paths), db_url, strict=strict, command=command, engine=engine,
+                       progress=progress, _fail_after_rows=_fail_after_rows)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _ingest(paths: list[str], db_url, *, strict, command, engine, progress, _fail_after_rows
+            ) -> IngestResult:
     try:
         inputs = [read_source(p) for p in paths]
     except UnreadableInput as e:

@@ -38,6 +38,7 @@ class RawTable:
     headers: dict[str, str] = field(default_factory=dict)         # contract column → header written
     labels: list[str] = field(default_factory=list)               # every header cell, in order
     rows: list[list[object]] = field(default_factory=list)        # every row's cells, as read
+    text_cells: bool = False                                      # every cell a str (CSV)
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -218,7 +219,10 @@ class _TextRows:
 def _collect_text_rows(rt: RawTable, rows: list[list[str]], first_row: int, cols, width: int,
                        source: str, warnings: list[str]) -> None:
     """Columns from CSV rows with C-speed list operations (a national file has 10^5 rows)."""
-    numbered = [(n, r) for n, r in enumerate(rows, start=first_row) if "".join(r).strip()]
+    rt.text_cells = True
+    # A row is blank when no cell has anything but white space.
+    numbered = [(n, r) for n, r in enumerate(rows, start=first_row)
+                if any(r) and (r[0].strip() or "".join(r).strip())]
     kept = [r for _, r in numbered]
     rt.row_numbers = [n for n, _ in numbered]
     rt.rows = kept

@@ -46,11 +46,9 @@ def _fold_word(chars: list[str]) -> str:
 
 
 @lru_cache(maxsize=1 << 18)
-def fold(value: str | None) -> str:
-    """The catalogue's folded form of a text (see the module docstring)."""
-    if not value:
-        return ""
-    s = unicodedata.normalize("NFD", _WS.sub(" ", unicodedata.normalize("NFC", value)).strip().casefold())
+def _fold_chunk(s: str) -> str:
+    """Fold one whitespace-free chunk (already NFC and case folded)."""
+    s = unicodedata.normalize("NFD", s)
     out: list[str] = []
     word: list[str] = []
     for ch in s:
@@ -64,6 +62,18 @@ def fold(value: str | None) -> str:
     if word:
         out.append(_fold_word(word))
     return unicodedata.normalize("NFC", "".join(out))
+
+
+@lru_cache(maxsize=1 << 18)
+def fold(value: str | None) -> str:
+    """The catalogue's folded form of a text (see the module docstring).
+
+    White space never belongs to a word and folding makes every run of it one space, so the
+    text is folded chunk by chunk between spaces; chunks (words) repeat and are cached."""
+    if not value:
+        return ""
+    s = _WS.sub(" ", unicodedata.normalize("NFC", value)).strip().casefold()
+    return " ".join(_fold_chunk(c) for c in s.split(" ")) if s else ""
 
 
 def strip_diacritics(value: str) -> str:

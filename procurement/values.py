@@ -200,6 +200,11 @@ def parse_money(raw: object) -> int:
         return int(raw)
     if not isinstance(raw, str):
         raise ValueProblem("bad_amount")
+    if raw.isascii() and raw.isdigit():
+        value = int(raw)
+        if value > MAX_INT:
+            raise ValueProblem("bad_amount")
+        return value
     s = clean_text(raw).replace("\u00a0", " ")
     if _OTHER_CURRENCY.search(s):
         raise ValueProblem("bad_amount")

@@ -55,11 +55,8 @@ _WS = re.compile(r"\s+")
 
 
 def fold_text(value: str) -> str:
-    """:func:`procurement.text.fold` of a long text, chunk by chunk: whitespace never belongs to
-    a word and folding collapses it to one space, so folding each whitespace-separated chunk
-    (cached: chunks repeat) and joining with spaces gives the same result, much faster."""
-    s = _WS.sub(" ", nfc(value)).strip()
-    return " ".join(fold(c) for c in s.split(" ")) if s else ""
+    """:func:`procurement.text.fold` (which folds chunk by chunk, cached)."""
+    return fold(value)
 
 
 # --- sentences -------------------------------------------------------------------------------

@@ -195,9 +195,10 @@ def cover_bidding(w: World, rng: random.Random) -> list[Truth]:
 def committee_member_is_winner_person(w: World, rng: random.Random) -> list[Truth]:
     """The evaluator of a department's tender is a founding member of the winner's declared
     parent company: the registry writes the name with old-style tones in capitals (or NFD), has
-    no national id, and the phone as ``+84 …``; birth dates are equal. In a second tender the
-    appraiser has a namesake among the winner's people, born one day later, with the same phone:
-    not the same person (no COI-SELF), but a shared phone (COI-CONTACT)."""
+    no national id, and the phone as ``+84 …``; birth dates are equal. In a second tender (the
+    same two firms, the winner now the loser) the appraiser has a namesake among the winner's
+    people, born one day later, with the same phone: not the same person (no COI-SELF), but a
+    shared phone (COI-CONTACT)."""
     pc = rng.choice(w.scope)
     parent = _vendor(w, rng, pc)
     win = _vendor(w, rng, pc, parent=parent)
@@ -209,8 +210,8 @@ def committee_member_is_winner_person(w: World, rng: random.Random) -> list[Trut
     w.add_vendor_person(parent, dict(p, full_name=variant(p["full_name"], rng), national_id=None,
                                      phone=plus84(p["phone"]), email=None, address=None),
                         "founding_member", share_pct=15, since=date(2016, 4, 1))
-    # the decoy tender
-    win2, lose2 = _vendor(w, rng, pc), _vendor(w, rng, pc)
+    # the decoy tender: the same two firms, the other way round
+    win2, lose2 = lose, win
     t2 = _tender(w, rng, pc, win2, [lose2],
                  title="Cung cấp phần mềm quản lý trường học cho các trường mầm non và tiểu học")
     other = w.person(pc, p_nid=0, p_phone=1.0)
@@ -221,7 +222,7 @@ def committee_member_is_winner_person(w: World, rng: random.Random) -> list[Trut
                         birth_date=add_days(born, 1))
     namesake["phone"] = other["phone"]
     w.add_vendor_person(win2, namesake, "employee", since=date(2023, 1, 9))
-    _retire(w, parent, win, lose, win2, lose2)
+    _retire(w, parent, win, lose)
     return [("COI-SELF", "tender", t["tender_id"]), ("COI-CONTACT", "tender", t["tender_id"]),
             ("COI-CONTACT", "tender", t2["tender_id"])]
 
@@ -246,8 +247,8 @@ def relative_is_winner_owner(w: World, rng: random.Random) -> list[Truth]:
     w.add_vendor_person(win, dict(wife, full_name=nfd(old_style_tones(wife["full_name"])),
                                   phone=plus84(wife["phone"])),
                         "owner", share_pct=60, since=date(2015, 7, 1))
-    # the decoy tender
-    win2, lose2 = _vendor(w, rng, pc), _vendor(w, rng, pc)
+    # the decoy tender: the same two firms, the other way round
+    win2, lose2 = lose, win
     t2 = _tender(w, rng, pc, win2, [lose2],
                  title="Mua bản quyền phần mềm quản lý trường học cho các trường THCS (gói 2)")
     acct = w.person(pc, p_nid=1.0, p_phone=1.0)
@@ -258,7 +259,7 @@ def relative_is_winner_owner(w: World, rng: random.Random) -> list[Truth]:
     w.add_relative(clerk, "sibling_in_law", person=w.person(
         pc, full_name=strip_diacritics(acct["full_name"]), birth_date=acct["birth_date"],
         p_nid=0, p_email=0, p_phone=0, p_address=0) | {"phone": acct["phone"]})
-    _retire(w, win, lose, win2, lose2)
+    _retire(w, win, lose)
     return [("COI-RELATIVE", "tender", t["tender_id"]), ("COI-CONTACT", "tender", t["tender_id"]),
             ("COI-CONTACT", "tender", t2["tender_id"])]
 
