@@ -58,7 +58,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="write the Excel input template")
     p.add_argument("--out", required=True)
+    for module in _command_modules():
+        module.add_parser(sub)
     return parser
+
+
+#: Modules that add a subcommand: each has ``NAME``, ``add_parser(subparsers)`` and ``run(args)``.
+COMMAND_MODULES = ("audit.cmd_map", "audit.cmd_report", "audit.cmd_run", "audit.cmd_review",
+                   "audit.cmd_diff", "audit.cmd_ocds", "audit.cmd_serve")
+
+
+def _command_modules():
+    import importlib
+    out = []
+    for name in COMMAND_MODULES:
+        try:
+            out.append(importlib.import_module(name))
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+    return out
 
 
 def _cmd_ingest(args) -> int:
@@ -155,8 +174,12 @@ COMMANDS = {"ingest": _cmd_ingest, "flags": _cmd_flags, "generate": _cmd_generat
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    handlers = dict(COMMANDS)
+    for module in _command_modules():
+        for name in getattr(module, "NAMES", (module.NAME,)):
+            handlers[name] = module.run
     try:
-        return COMMANDS[args.command](args)
+        return handlers[args.command](args)
     except _UsageError as e:
         print(f"hocba-audit: {e}", file=sys.stderr)
         return EXIT_USAGE
