@@ -355,6 +355,14 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
         if name_idx else None
     inserts: list[tuple] = []
     updates: list[int] = []
+    if not stored and not unknown:
+        # First ingest of this table (the common bulk case): every good row is new.
+        good = [i for i in range(len(rows)) if i not in problems]
+        nk = name_keys or [()] * len(rows)
+        inserts = [(keys[i],) + rows[i] + nk[i] + (hashes[i], None, source_id, row_numbers[i])
+                   for i in good]
+        stored.update((keys[i], hashes[i]) for i in good)
+        hashes = []
     for i, h in enumerate(hashes):
         if i in problems:
             continue
