@@ -3,7 +3,6 @@ store the run (interfaces.md, ``hocba-audit flags``)."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from . import review
 from .config import code_version
 from .context import Context
 from .frames import Frames, load_frames
-from .registry import FAMILIES, FlagSpec, Hit, load_flags
+from .registry import FlagSpec, Hit, load_flags
 from .risk import roll_up
 from .settings import Settings, load_settings
 
@@ -34,10 +33,15 @@ class AuditResult:
 
 
 def compute(frames: Frames, settings: Settings, *, codes: list[str] | None = None,
-            timings: dict | None = None) -> tuple[list[F.Finding], list[dict]]:
-    """Every flag (or those in ``codes``) over ``frames``: (findings, not_computed)."""
+            timings: dict | None = None, ctx: Context | None = None
+            ) -> tuple[list[F.Finding], list[dict]]:
+    """Every flag (or those in ``codes``) over ``frames``: (findings, not_computed).
+
+    ``ctx`` is the run's context when the caller wants to reuse what the flags derived (vendor
+    groups for the risk roll-up); a new one otherwise.  ``timings`` receives each flag's
+    seconds; a view that several flags share is counted in the first flag that asks for it."""
     registry = load_flags()
-    ctx = Context(frames, settings)
+    ctx = ctx if ctx is not None else Context(frames, settings)
     out: list[F.Finding] = []
     not_computed: list[dict] = []
     for code, spec in registry.items():
@@ -110,12 +114,13 @@ def run_audit(db_url: str | None = None, *, province: str | None = None,
     t0 = time.perf_counter()
     frames = load_frames(eng)
     timings["_load"] = time.perf_counter() - t0
-    all_findings, not_computed = compute(frames, settings, timings=timings)
+    ctx = Context(frames, settings)
+    all_findings, not_computed = compute(frames, settings, timings=timings, ctx=ctx)
     statuses = review.latest_statuses(eng)
     head = review.chain_head(eng)
     for f in all_findings:
         f.review_status = statuses.get(f.finding_id, "new")
-    risk = roll_up(all_findings, settings, frames)
+    risk = roll_up(all_findings, settings, None if frames.vendors.empty else ctx.groups)
     params = {"province": province, "school_year": school_year, "settings": settings_path,
               "as_of": settings.as_of.isoformat()}
     run = {"run_id": F.make_run_id(params, now), "as_of": settings.as_of.isoformat(),

@@ -16,21 +16,25 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from .entities import VendorGroups
+
 KINDS = ("vendor_group", "procuring_entity", "official", "province")
 
 
-def roll_up(findings, settings, frames) -> dict:
+def roll_up(findings, settings, groups: VendorGroups | None = None) -> dict:
+    """Risk per vendor group, procuring entity, official and province (see the module doc).
+
+    ``groups`` are the run's vendor groups (``Context.groups``), used to put a finding about a
+    vendor on its group; without them (no vendors) a vendor counts as a group of its own."""
     cfg = settings.raw["risk"]
     weights = {"low": cfg["weight_low"], "medium": cfg["weight_medium"], "high": cfg["weight_high"]}
     decay = cfg["repeat_decay"]
-    from .entities import vendor_groups
-    groups = vendor_groups(frames.vendors, frames.vendor_people) if not frames.vendors.empty else None
     per: dict[str, dict[str, list]] = {k: defaultdict(list) for k in KINDS}
     for f in findings:
         parties = f.parties or {}
         targets = {
             "vendor_group": set(parties.get("vendor_group", [])) | {
-                groups.group(v) if groups else v for v in parties.get("vendor", [])},
+                groups.group(v) if groups is not None else v for v in parties.get("vendor", [])},
             "procuring_entity": set(parties.get("procuring_entity", [])),
             "official": set(parties.get("official", [])),
             "province": {f.province_code} if f.province_code else set(),

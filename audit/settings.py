@@ -1,16 +1,23 @@
 """Settings: every default of the catalogue in one TOML file, overridable by ``--settings FILE``.
 
-Unknown keys are errors; a value must have the default's type (an int where a float is
-expected is fine).  No legal number lives in code: the direct-award limits are dated rows.
+Unknown keys are errors; a value must have the default's type, except that numbers are
+numbers: an int may stand where the default is a float and a float where it is an int (a whole
+float such as ``20.0`` is then read as the int ``20``).  Booleans, texts, lists and tables are
+strict (``true`` is not a number, ``1`` is not a boolean).  No legal number lives in code: the
+direct-award limits are dated rows.
 """
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 
 class SettingsError(ValueError):
@@ -34,13 +41,34 @@ def _merge(base: dict, override: dict, path: str) -> None:
             _merge(default, value, where)
         elif key == "direct_award_limits":
             base[key] = value  # the whole dated table is replaced
-        else:
-            ok = isinstance(value, type(default)) or (
-                isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool))
-            if not ok:
-                raise SettingsError(f"{where}: cần kiểu {type(default).__name__}, nhận "
-                                    f"{type(value).__name__} / expected {type(default).__name__}")
+        elif _is_number(default):
+            if not _is_number(value):
+                raise _wrong_type(where, default, value)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise SettingsError(f"{where}: cần một số hữu hạn, nhận {value} / expected a "
+                                    f"finite number, got {value}")
+            # A whole float where the default is an int is that int (``20.0`` is ``20``), so a
+            # count reads the same however it is written; any other number is kept as written.
+            if isinstance(default, int) and isinstance(value, float) and value.is_integer():
+                value = int(value)
             base[key] = value
+        else:
+            if type(value) is not type(default):
+                raise _wrong_type(where, default, value)
+            base[key] = value
+
+
+def _is_number(x) -> bool:
+    """An int or a float; a boolean is not a number here."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _wrong_type(where: str, default, value) -> SettingsError:
+    got = type(value).__name__
+    if _is_number(default):
+        return SettingsError(f"{where}: cần một số, nhận {got} / expected a number, got {got}")
+    want = type(default).__name__
+    return SettingsError(f"{where}: cần kiểu {want}, nhận {got} / expected {want}, got {got}")
 
 
 @dataclass(frozen=True)
@@ -84,6 +112,35 @@ class Settings:
         if not in_investment_project:
             return row.purchase_estimate
         return row.consulting if category == "training" else row.goods
+
+    def limits_on(self, days, category: pd.Series | None = None,
+                  investment: pd.Series | None = None) -> pd.Series:
+        """:meth:`limit_in_force` for whole columns at once: the dated row that contains each
+        day (the first such row, as :meth:`limit_row`), the purchase-estimate column unless
+        ``investment`` is true, then consulting for category ``training`` and goods for every
+        other category.  NaN where the day is missing or no row covers it; float64 (exact:
+        every limit is far below 2^53)."""
+        days = pd.to_datetime(days if isinstance(days, pd.Series) else pd.Series(days),
+                              errors="coerce")
+        n = len(days)
+        inv = (np.zeros(n, dtype=bool) if investment is None
+               else investment.astype("boolean").fillna(False).to_numpy(dtype=bool))
+        training = (np.zeros(n, dtype=bool) if category is None
+                    else category.eq("training").fillna(False).to_numpy(dtype=bool))
+        out = np.full(n, np.nan)
+        open_ = days.notna().to_numpy(dtype=bool).copy()   # not yet given a row
+        for row in self.limits:
+            m = open_.copy()
+            if row.start is not None:
+                m &= (days >= pd.Timestamp(row.start)).to_numpy(dtype=bool)
+            if row.end is not None:
+                m &= (days <= pd.Timestamp(row.end)).to_numpy(dtype=bool)
+            if m.any():
+                value = np.where(inv, np.where(training, row.consulting, row.goods),
+                                 row.purchase_estimate)
+                out[m] = value[m]
+                open_ &= ~m
+        return pd.Series(out, index=days.index, dtype="float64")
 
 
 def _date(value: str, where: str) -> dt.date | None:

@@ -19,3 +19,228 @@ def test_flag_case(code, case):
         assert 0 <= f.score <= 100 and f.severity in ("low", "medium", "high")
     for subject, severity in case.get("expect_severity", {}).items():
         assert {f.subject_id: f.severity for f in findings}[subject] == severity
+
+
+# --- the core the flags share (audit/context.py, audit/settings.py, audit/flags/_common.py) ---
+import datetime as dt
+import math
+import random
+
+import pandas as pd
+
+from tests.flagcases import load_cases
+
+
+def _base_frames(code: str, **extra):
+    """The frames of a fixture file's ``[base]`` rows, plus ``extra`` rows per table."""
+    from audit.frames import frames_from_dicts
+    tables = {k: list(v) for k, v in load_cases(code)[0]["tables"].items()}
+    for k, rows in extra.items():
+        tables.setdefault(k, []).extend(rows)
+    return frames_from_dicts(tables)
+
+
+def _context(frames, path=None):
+    from audit.context import Context
+    from audit.settings import load_settings
+    return Context(frames, load_settings(path, as_of="2026-11-29"))
+
+
+def test_context_cache_computes_once_per_name():
+    from audit.frames import frames_from_dicts
+    ctx = _context(frames_from_dicts({}))
+    calls = []
+    assert ctx.cache("t.a", lambda c: calls.append(1) or len(calls)) == 1
+    assert ctx.cache("t.a", lambda c: calls.append(1) or len(calls)) == 1
+    assert ctx.cache("t.b", lambda c: calls.append(1) or len(calls)) == 2
+    assert calls == [1, 1]
+    other = _context(frames_from_dicts({}))
+    assert other.cache("t.a", lambda c: "fresh") == "fresh"   # one cache per context
+
+
+def test_settings_numbers_int_or_float_but_bools_and_texts_strict(tmp_path):
+    from audit.settings import SettingsError, load_settings
+    f = tmp_path / "s.toml"
+
+    def load(text):
+        f.write_text(text, encoding="utf-8")
+        return load_settings(f)
+
+    s = load("[flags.CON-DOM]\nmin_share = 1\nmin_schools = 20.0\n"
+             "[flags.CON-HHI]\nthreshold = 1800.5\n[flags.PRC-UNITPRICE]\nmin_ratio = 2.5\n")
+    assert s.flag("CON-DOM")["min_share"] == 1
+    assert s.flag("CON-DOM")["min_schools"] == 20 and type(s.flag("CON-DOM")["min_schools"]) is int
+    assert s.flag("CON-HHI")["threshold"] == 1800.5
+    assert s.flag("PRC-UNITPRICE")["min_ratio"] == 2.5
+    for bad, key in [("[flags.CON-DOM]\nmin_schools = true\n", "min_schools"),
+                     ("[flags.PRC-NEWVENDOR]\nbranch_uses_head_office = 1\n", "branch_uses_head_office"),
+                     ('[flags.PRC-SHORT]\nshopping_change_date = 20250804\n', "shopping_change_date"),
+                     ('[flags.CON-DOM]\nmin_share = "70%"\n', "min_share"),
+                     ("[flags.CON-DOM]\nmin_share = nan\n", "min_share"),
+                     ("[flags.CON-DOM]\nmin_sharez = 0.7\n", "min_sharez"),
+                     ("[definitions]\ninstruction_exceptions = \"mua\"\n", "instruction_exceptions"),
+                     ("[flags.DEP-DIRECTIVE]\ninstruction_exceptions = []\n", "instruction_exceptions")]:
+        with pytest.raises(SettingsError, match=key):
+            load(bad)
+
+
+def test_catalogue_numbers_stand_in_the_defaults():
+    from audit.settings import load_settings
+    s = load_settings()
+    assert s.flag("CON-SHIFT")["min_rise_pp"] == 30
+    for code in ("CON-BUNDLE", "PRC-UNITPRICE", "DEP-COST"):
+        assert s.flag(code)["min_ratio"] == 2
+    assert s.definitions["instruction_exceptions"] == [["mua", "sắm"]]
+    assert "instruction_exceptions" not in s.flag("DEP-DIRECTIVE")
+
+
+def test_a_fractional_count_setting_is_compared_exactly():
+    # DEP-COST's worked example: 5 peers besides the subject. "≥ 4.5 other peers" is "≥ 5":
+    # still flagged; "≥ 5.5" is "≥ 6": not.
+    case = next(c for c in load_cases("DEP-COST") if c["name"].startswith("worked example"))
+    assert case["expect"]
+    for value, expect in ((4.5, case["expect"]), (5.5, [])):
+        findings, _ = run_case("DEP-COST", {**case, "settings": {"min_other_peers": value}})
+        assert sorted(f.subject_id for f in findings) == sorted(expect), value
+
+
+def test_instruction_exceptions_are_read_from_definitions():
+    case = next(c for c in load_cases("DEP-DIRECTIVE") if "mua sắm" in c["name"])
+    assert [f.subject_id for f in run_case("DEP-DIRECTIVE", case)[0]] == ["D8b"]
+    freed = {**case, "definitions": {"instruction_exceptions": []}}
+    assert sorted(f.subject_id for f in run_case("DEP-DIRECTIVE", freed)[0]) == ["D8a", "D8b"]
+
+
+def test_limits_on_is_limit_in_force_row_by_row():
+    from audit.settings import load_settings
+    s = load_settings()
+    rnd = random.Random(3)
+    edges = [d for row in s.limits for d in (row.start, row.end) if d]
+    days = [d + dt.timedelta(days=k) for d in edges for k in (-1, 0, 1)]
+    days += [dt.date(2020, 1, 1) + dt.timedelta(days=rnd.randrange(3000)) for _ in range(300)]
+    days += [None, None]
+    cats = [rnd.choice(["training", "digital_signature", None]) for _ in days]
+    inv = [rnd.choice([True, False, None]) for _ in days]
+    got = s.limits_on(pd.Series(pd.to_datetime(days)), pd.Series(cats, dtype="str"),
+                      pd.Series(inv, dtype="boolean"))
+    want = [s.limit_in_force(d, c, bool(i)) for d, c, i in zip(days, cats, inv)]
+    assert [None if math.isnan(x) else int(x) for x in got] == want
+
+
+def test_school_years_of_is_school_year_of_for_a_whole_column():
+    from audit.context import school_year_of, school_years_of
+    days = [dt.date(2024, 7, 31), dt.date(2024, 8, 1), dt.date(2025, 1, 1), dt.date(2025, 5, 31),
+            None, dt.date(1999, 12, 31)]
+    got = school_years_of(pd.Series(pd.to_datetime(days)))
+    assert [None if not isinstance(x, str) else x for x in got] == \
+        [school_year_of(d) for d in days]
+    assert list(got.iloc[:2]) == ["2023-2024", "2024-2025"]
+
+
+def test_jurisdiction_once_for_every_authority():
+    frames = _base_frames("GOV-AUTHORITY", authorities=[
+        {"authority_id": "UBXX", "name": "UBND xã không mã", "kind": "commune_committee",
+         "province_code": "01"}])
+    ctx = _context(frames)
+    assert ctx.jurisdiction_schools("BGDDT") == {"S1", "S2", "S3"}
+    assert ctx.jurisdiction_schools("SGD01") == {"S1", "S2"}
+    assert ctx.jurisdiction_schools("PGD01") == {"S1", "S2"}
+    assert ctx.jurisdiction_schools("UBHK") == {"S1"}
+    assert ctx.jurisdiction_schools("TH-S1") == {"S1"}
+    assert ctx.jurisdiction_schools("KHAC") is None        # kind other: none
+    assert ctx.jurisdiction_schools("UBXX") is None        # a commune committee without a code
+    assert ctx.jurisdiction_schools("NOBODY") is None
+    auth = ["BGDDT", "SGD01", "SGD01", "UBHK", "UBHK", "TH-S1", "KHAC", "UBXX", "BGDDT", "NOBODY"]
+    school = ["S3", "S2", "S3", "S1", "S2", "S2", "S1", "S1", "S9", "S1"]
+    got = ctx.in_jurisdiction(pd.Series(auth, index=range(10, 20)), pd.Series(school))
+    assert list(got.index) == list(range(10, 20))
+    assert [None if pd.isna(x) else bool(x) for x in got] == \
+        [True, True, False, True, False, False, None, None, None, None]
+
+
+def test_exact_comparisons():
+    from audit.flags._common import compare, exact, exact_median, least_count, ratio_cmp, whole_days
+    assert 0.7 * 90 < 63 and exact(0.7) * 90 == 63        # in floats 63 > 70% of 90
+    assert compare(63, ">=", 0.7, 90) and not compare(63, ">", 0.7, 90)
+    got = ratio_cmp(pd.Series([63, 62, 64, None]), pd.Series([90, 90, 90, 90]), 0.7, ">")
+    assert list(got) == [False, False, True, False]
+    assert list(ratio_cmp([63, 63], [90, 90], 0.7, ">=")) == [True, True]
+    assert list(ratio_cmp([63], [90], 0.7, "<")) == [False]
+    big = 10 ** 15 + 1                                       # near 2^53: decided in integers
+    assert list(ratio_cmp([big], [big - 1], 1, ">")) == [True]
+    assert exact_median([1, 2, 3, 4]) == exact(2.5) and exact_median([3, 1, 2]) == 2
+    assert (least_count(4.5), least_count(5), whole_days(30.5), whole_days(30)) == (5, 5, 30, 30)
+
+
+def test_market_shares_report_the_share_of_contract_value():
+    frames = _base_frames(
+        "GOV-AUTHORITY",
+        deployments=[
+            {"school_id": "S1", "school_year": "2024-2025", "service": "digital_signature",
+             "vendor_id": "0100109106", "status": "live"},
+            {"school_id": "S2", "school_year": "2024-2025", "service": "digital_signature",
+             "vendor_id": "0101243150", "status": "pilot"}],
+        contracts=[{"contract_id": "C1", "vendor_id": "0100109106", "value_vnd": 300,
+                    "signed_on": "2024-09-01"},
+                   {"contract_id": "C2", "vendor_id": "0102100740", "value_vnd": 100,
+                    "signed_on": "2024-09-01"}],
+        contract_lines=[
+            {"contract_id": "C1", "line_no": 1, "school_id": "S1", "service": "digital_signature",
+             "quantity": 3, "unit": "certificate", "unit_price_vnd": 100},
+            {"contract_id": "C2", "line_no": 1, "school_id": "S2", "service": "digital_signature",
+             "quantity": 1, "unit": "certificate", "unit_price_vnd": 100},
+            {"contract_id": "C2", "line_no": 2, "school_id": "S2", "service": "digital_signature",
+             "unit": "certificate", "unit_price_vnd": 100}])   # no quantity: no value
+    ms = _context(frames).market_shares.set_index("group")
+    assert list(ms["schools"]) == [1, 1] and list(ms["share"]) == [0.5, 0.5]
+    assert ms.loc["0100109106", "value_vnd"] == 300 and ms.loc["0101243150", "value_vnd"] == 0
+    assert set(ms["market_value_vnd"]) == {400}                # 0102100740 serves no school
+    assert ms.loc["0100109106", "value_share"] == 0.75
+
+
+def test_risk_rolls_vendor_findings_up_to_the_runs_groups():
+    from audit.entities import VendorGroups
+    from audit.findings import Finding, finding_id
+    from audit.risk import roll_up
+    from audit.settings import load_settings
+    f = Finding(finding_id("PRC-SINGLE", "tender", "T1"), "PRC-SINGLE", "tender", "T1", "01", None,
+                "high", 100.0, "t", "t", "d", "d", ["tenders:T1"], "basis",
+                parties={"vendor": ["V2"], "procuring_entity": ["A1"]})
+    groups = VendorGroups({"V1": "V1", "V2": "V1"}, {"V1": "V1", "V2": "V2"})
+    risk = roll_up([f], load_settings(), groups)
+    assert [r["id"] for r in risk["vendor_group"]] == ["V1"]
+    assert risk["vendor_group"][0]["score"] == round(100 * (1 - math.exp(-1)), 1)
+    assert [r["id"] for r in roll_up([f], load_settings())["vendor_group"]] == ["V2"]
+
+
+def test_risk_worked_example():
+    """The figures of docs/risk.md's worked example."""
+    from audit.entities import VendorGroups
+    from audit.findings import Finding, finding_id
+    from audit.risk import roll_up
+    from audit.settings import load_settings
+
+    def finding(code, subject, severity, score, **parties):
+        return Finding(finding_id(code, "tender", subject), code, "tender", subject, "01", None,
+                       severity, score, "t", "t", "d", "d", [f"tenders:{subject}"], "b",
+                       parties=parties)
+    fs = [finding("COI-SELF", "T9", "high", 95, procuring_entity=["SGD01"],
+                  vendor=["0101243150-001"]),
+          finding("PRC-SINGLE", "T1", "high", 70, procuring_entity=["SGD01"]),
+          finding("PRC-SINGLE", "T2", "medium", 50, procuring_entity=["SGD01"]),
+          finding("PRC-SINGLE", "T3", "medium", 50, procuring_entity=["SGD01"])]
+    fs += [finding("PRC-SINGLE", f"P{i}", "medium", 50, procuring_entity=["PGD02"]) for i in range(6)]
+    fs.append(Finding(finding_id("CON-DOM", "market", "01/x/2024-2025"), "CON-DOM", "market",
+                      "01/x/2024-2025", "01", "2024-2025", "medium", 60, "t", "t", "d", "d",
+                      ["deployments:x"], "b", parties={"vendor_group": ["0101243150"]}))
+    groups = VendorGroups({"0101243150": "0101243150", "0101243150-001": "0101243150"},
+                          {"0101243150": "0101243150", "0101243150-001": "0101243150"})
+    risk = roll_up(fs, load_settings(), groups)
+    pe = {r["id"]: r for r in risk["procuring_entity"]}
+    assert (pe["SGD01"]["raw"], pe["SGD01"]["score"]) == (9.188, 84.1)
+    assert (pe["PGD02"]["raw"], pe["PGD02"]["score"]) == (2.461, 38.9)
+    assert [r["id"] for r in risk["procuring_entity"]] == ["SGD01", "PGD02"]
+    g = risk["vendor_group"][0]
+    assert (g["id"], g["raw"], g["score"], g["codes"]) == ("0101243150", 6.25, 71.3,
+                                                           ["COI-SELF", "CON-DOM"])
+    assert risk["province"][0]["findings"] == len(fs)

@@ -7,47 +7,18 @@ PRC-NEWVENDOR (contracts).
 - :func:`winning_bids` — one row per awarded tender whose winner has a bid (flags.md: "the
   winning bid is the winner's bid in that tender; without one, the rules about the winning bid
   do not fire"), with the contract that names the winner;
-- :func:`ratio_cmp` — ``lhs OP x × rhs`` decided exactly (flags.md: "shares, ratios and medians
-  are exact ... with no rounding"), ``x`` read as the decimal written in the settings;
 - :func:`instants` — the ISO instants of the date-time columns.
 """
 from __future__ import annotations
 
 import re
-import weakref
-from fractions import Fraction
 
-import numpy as np
 import pandas as pd
 
 from ._common import ref
 
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def cached(ctx, name: str, fn):
-    """``fn(ctx)`` computed once per context (the flags of this family share it)."""
-    try:
-        store = _CACHE.setdefault(ctx, {})
-    except TypeError:  # a context that cannot be weakly referenced: no cache
-        return fn(ctx)
-    if name not in store:
-        store[name] = fn(ctx)
-    return store[name]
-
 
 # --- winners and bids ------------------------------------------------------------------------
-def winner_contracts(ctx) -> pd.Series:
-    """tender_id → the contract_id that names the winner (the smallest contract_id naming the
-    tender, string order), as :attr:`Context.winners` reads it."""
-    def build(ctx):
-        c = ctx["contracts"].dropna(subset=["tender_id"]).sort_values("contract_id")
-        first = c.drop_duplicates("tender_id", keep="first")
-        return pd.Series(first["contract_id"].values, index=first["tender_id"].values,
-                         name="win_contract")
-    return cached(ctx, "winner_contracts", build)
-
-
 def bids(ctx) -> pd.DataFrame:
     """Every bid (one per tender and vendor) with its tender's ``winner``, ``win_contract``,
     ``province_code``, ``school_year``, ``procuring_entity_id``, ``value`` and ``method``, and
@@ -60,19 +31,22 @@ def bids(ctx) -> pd.DataFrame:
                          "procuring_entity_id", "value", "estimated_value_vnd", "method",
                          "bid_deadline", "bid_deadline_day", "bid_deadline_has_time"]]
         b = b.merge(t, on="tender_id", how="left")
-        b["win_contract"] = b["tender_id"].map(winner_contracts(ctx))
+        b["win_contract"] = b["tender_id"].map(ctx.winner_contracts)
         b["is_win"] = b["vendor_id"].eq(b["winner"]).fillna(False).astype(bool)
         return b.reset_index(drop=True)
-    return cached(ctx, "bids", build)
+    return ctx.cache("bids.bids", build)
 
 
-def winning_bids(ctx) -> pd.DataFrame:
-    """The winning bid of each awarded tender that has one, indexed by tender_id."""
+def winning_bids(ctx, statuses=None) -> pd.DataFrame:
+    """The winning bid of each awarded tender that has one, indexed by tender_id; only those
+    whose status is one of ``statuses`` when given (a settings list: empty means any)."""
     def build(ctx):
         b = bids(ctx)
         w = b[b["is_win"]].drop_duplicates("tender_id")
         return w.set_index("tender_id", drop=False)
-    return cached(ctx, "winning_bids", build)
+    w = ctx.cache("bids.winning_bids", build)
+    wanted = as_list(statuses)
+    return w[w["status"].isin(wanted)] if wanted else w
 
 
 def vendor_names(ctx) -> dict[str, str]:
@@ -80,7 +54,7 @@ def vendor_names(ctx) -> dict[str, str]:
     def build(ctx):
         v = ctx["vendors"].dropna(subset=["vendor_id"])
         return {k: n for k, n in zip(v["vendor_id"], v["name"]) if isinstance(n, str)}
-    return cached(ctx, "vendor_names", build)
+    return ctx.cache("bids.vendor_names", build)
 
 
 def vlabel(ctx, vendor_id) -> str:
@@ -138,40 +112,6 @@ def as_list(value) -> list[str]:
     return list(value)
 
 
-# --- exact ratios ----------------------------------------------------------------------------
-def fraction(x) -> Fraction:
-    """The settings number as written (``0.99`` is 99/100, not the nearest binary float)."""
-    if isinstance(x, Fraction):
-        return x
-    if isinstance(x, int):
-        return Fraction(x)
-    return Fraction(repr(float(x)))
-
-
-def _int(v) -> int:
-    return int(round(float(v)))
-
-
-def ratio_cmp(lhs, rhs, x, op: str) -> pd.Series:
-    """``lhs OP x × rhs`` element-wise and exactly, for integral ``lhs`` and ``rhs`` (money in
-    VND, or twice a median); ``op`` is one of ``>=``, ``>``, ``<=``, ``<``.
-
-    A float comparison decides the clear cases; the near-ties are decided in integers."""
-    lhs = pd.Series(lhs, dtype="float64")
-    rhs = pd.Series(rhs, dtype="float64", index=lhs.index)
-    f = fraction(x)
-    diff = lhs.to_numpy() - float(f) * rhs.to_numpy()
-    slack = (np.abs(lhs.to_numpy()) + np.abs(float(f) * rhs.to_numpy())) * 1e-12 + 1e-6
-    sign = np.where(diff > slack, 1, np.where(diff < -slack, -1, 0))
-    unsure = np.flatnonzero((sign == 0) & ~np.isnan(diff))
-    for i in unsure:
-        exact = _int(lhs.iat[i]) * f.denominator - f.numerator * _int(rhs.iat[i])
-        sign[i] = (exact > 0) - (exact < 0)
-    nan = np.isnan(diff)
-    res = {">=": sign >= 0, ">": sign > 0, "<=": sign <= 0, "<": sign < 0}[op]
-    return pd.Series(res & ~nan, index=lhs.index)
-
-
 # --- dates -----------------------------------------------------------------------------------
 _OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 
@@ -182,13 +122,6 @@ def instants(text: pd.Series) -> pd.Series:
     s = text.where(text.str.len().fillna(0).gt(10))
     s = s.map(lambda v: v if not isinstance(v, str) or _OFFSET.search(v) else v + "+07:00")
     return pd.to_datetime(s, utc=True, format="ISO8601", errors="coerce")
-
-
-def school_year_of_days(days: pd.Series) -> pd.Series:
-    """The school year (starting 1 August) that contains each day; NaN for NaT."""
-    y = days.dt.year - (days.dt.month < 8).astype("float64")
-    labels = {v: f"{int(v)}-{int(v) + 1}" for v in pd.unique(y.dropna())}
-    return y.map(labels).astype("object").where(days.notna())
 
 
 # --- texts -----------------------------------------------------------------------------------

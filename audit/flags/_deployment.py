@@ -18,15 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import pandas as pd
 
-from procurement.text import collapse_ws, fold, nfc
+from procurement.text import collapse_ws, fold
 
+from ..context import to_date
 from ._common import ref
 
 # Sentence ends: . ! ? ; and every line break (those of str.splitlines).
@@ -163,19 +162,18 @@ class DirectiveAnalysis:
     directing: list[Directing]
 
 
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def directive_exceptions(ctx) -> list[tuple[str, str]]:
-    cfg = ctx.settings.flag("DEP-DIRECTIVE")
-    return [(a, b) for a, b in cfg.get("instruction_exceptions", [])]
+    """``[definitions] instruction_exceptions``: (phrase, next word) pairs that do not count."""
+    return [(a, b) for a, b in ctx.settings.definitions.get("instruction_exceptions", [])]
 
 
 def analyse_directives(ctx) -> dict[str, DirectiveAnalysis]:
-    """directive_id → its directing sentences, for the directives with at least one."""
-    hit = _CACHE.get(ctx)
-    if hit is not None:
-        return hit
+    """directive_id → its directing sentences, for the directives with at least one; computed
+    once per run (DEP-DIRECTIVE and DEP-SYNC share it)."""
+    return ctx.cache("deployment.directives", _analyse)
+
+
+def _analyse(ctx) -> dict[str, DirectiveAnalysis]:
     defs = ctx.settings.definitions
     longer_than = int(defs["vendor_name_longer_than"])
     vendors = ctx["vendors"]
@@ -228,10 +226,7 @@ def analyse_directives(ctx) -> dict[str, DirectiveAnalysis]:
                 dg.phrases.append(written[key])
             directing.append(dg)
         if directing:
-            day = None if issued is None or pd.isna(issued) else (
-                issued.date() if isinstance(issued, (pd.Timestamp, dt.datetime)) else issued)
-            out[did] = DirectiveAnalysis(did, issuer, day, directing)
-    _CACHE[ctx] = out
+            out[did] = DirectiveAnalysis(did, issuer, to_date(issued), directing)
     return out
 
 
@@ -263,15 +258,6 @@ def saturating(value: float, scale: float) -> float:
     if scale <= 0:
         return 1.0
     return 1 - math.exp(-max(0.0, value) / scale)
-
-
-def exact_fraction(x) -> Fraction:
-    """A setting or an integer-valued amount as an exact fraction (0.8 is 4/5, not the float)."""
-    if isinstance(x, float) and x.is_integer():
-        return Fraction(int(x))
-    if isinstance(x, float):
-        return Fraction(repr(x))
-    return Fraction(x)
 
 
 def iter_groups(d: pd.DataFrame, keys: list[str], cols: list[str], order: list[str] = ()):
@@ -309,12 +295,3 @@ def empty_contract(d: pd.DataFrame) -> pd.Series:
     c = d["contract_id"]
     return c.isna() | c.astype("str").str.strip().eq("")
 
-
-def int_vi(n) -> str:
-    """23991 → ``23.991`` (Vietnamese grouping)."""
-    return f"{int(n):,}".replace(",", ".")
-
-
-def int_en(n) -> str:
-    """23991 → ``23,991``."""
-    return f"{int(n):,}"

@@ -1,20 +1,18 @@
-"""Helpers of the market (CON) and pilot-governance (GOV) flags: exact comparisons, number
-formatting, the schools each vendor group serves per market, deployment evidence, the links
-that join a vendor group, and jurisdiction tests done once for all authorities.
+"""Helpers of the market (CON) and pilot-governance (GOV) flags: number formatting, the schools
+each vendor group serves per market, deployment evidence and the links that join a vendor group
+(jurisdictions are the context's: :meth:`audit.context.Context.in_jurisdiction`).
 
-Everything derived from the context is computed once per :class:`audit.context.Context` and
-kept on it under a private name (``_market_*``), so the five CON flags share one pass.
+Everything derived from the context is computed once per run (:meth:`Context.cache`, names
+``market.*``), so the five CON flags share one pass.
 """
 from __future__ import annotations
 
-from collections import deque
 from fractions import Fraction
-from typing import Callable, Iterable
+from typing import Iterable
 
 import pandas as pd
 
-from ..context import to_date
-from ._common import ref
+from ._common import day, ref
 
 MARKET_KEYS = ["province_code", "service", "school_year"]
 
@@ -24,27 +22,9 @@ MARKET_KEYS = ["province_code", "service", "school_year"]
 EVIDENCE_PER_GROUP = 20
 
 
-# --- per-context cache -----------------------------------------------------------------------
-def cached(ctx, name: str, fn: Callable):
-    """``fn(ctx)`` computed once per context."""
-    key = f"_market_{name}"
-    d = ctx.__dict__
-    if key not in d:
-        d[key] = fn(ctx)
-    return d[key]
-
-
 # --- exact arithmetic ------------------------------------------------------------------------
-def exact(x) -> Fraction:
-    """A settings number as an exact fraction (``0.7`` is 7/10, not the nearest double)."""
-    if isinstance(x, Fraction):
-        return x
-    if isinstance(x, float):
-        return Fraction(str(x))
-    return Fraction(int(x))
-
-
 def frac(num, den) -> Fraction:
+    """``num / den`` of two whole counts, exactly."""
     return Fraction(int(num), int(den))
 
 
@@ -88,11 +68,6 @@ def dep_ref(school_id, school_year, service, vendor_id) -> str:
     return ref("deployments", school_id, school_year, service, vendor_id)
 
 
-def day(value) -> str:
-    d = to_date(value)
-    return d.isoformat() if d is not None else ""
-
-
 # --- markets ---------------------------------------------------------------------------------
 def served(ctx) -> pd.DataFrame:
     """One row per pilot/live deployment with a known school province: ``province_code``,
@@ -110,7 +85,7 @@ def served(ctx) -> pd.DataFrame:
         d["g_code"] = pd.factorize(d["group"])[0].astype("int64")
         d["py_code"] = pd.factorize(d["province_code"] + "|" + d["school_year"])[0].astype("int64")
         return d
-    return cached(ctx, "served", build)
+    return ctx.cache("market.served", build)
 
 
 def shares(ctx) -> pd.DataFrame:
@@ -122,7 +97,7 @@ def shares(ctx) -> pd.DataFrame:
         ms["schools"] = ms["schools"].astype("int64")
         ms["market_schools"] = ms["market_schools"].astype("int64")
         return ms
-    return cached(ctx, "shares", build)
+    return ctx.cache("market.shares", build)
 
 
 def group_evidence(ctx, keys: pd.DataFrame, *, cap: int = EVIDENCE_PER_GROUP) -> dict[tuple, list[str]]:
@@ -187,43 +162,6 @@ def link_text(link, lang: str) -> str:
     return f"{link.a}–{link.b}: {label} «{link.detail}»"
 
 
-def links_by_group(ctx) -> dict[str, list]:
-    def build(ctx):
-        out: dict[str, list] = {}
-        g = ctx.groups.group_of
-        for link in ctx.groups.links:
-            out.setdefault(g.get(link.a, link.a), []).append(link)
-        return out
-    return cached(ctx, "links", build)
-
-
-def link_path(links: list, a: str, b: str) -> list:
-    """The links on a shortest chain from vendor ``a`` to vendor ``b`` (breadth first, links in
-    their stored order, so the answer is stable)."""
-    adj: dict[str, list] = {}
-    for link in links:
-        adj.setdefault(link.a, []).append((link.b, link))
-        adj.setdefault(link.b, []).append((link.a, link))
-    prev: dict[str, tuple] = {a: None}
-    queue = deque([a])
-    while queue:
-        u = queue.popleft()
-        if u == b:
-            break
-        for w, link in adj.get(u, []):
-            if w not in prev:
-                prev[w] = (u, link)
-                queue.append(w)
-    if b not in prev:
-        return []
-    path = []
-    u = b
-    while prev[u] is not None:
-        u, link = prev[u]
-        path.append(link)
-    return path[::-1]
-
-
 def link_evidence(ctx, link) -> list[str]:
     """The records behind a link: both vendor rows and, for a person link, the rows of the
     people of the two vendors (in the link's roles) who are the same person."""
@@ -246,76 +184,3 @@ def link_evidence(ctx, link) -> list[str]:
                     for v, r, n, b in zip(sel["vendor_id"], sel["role"], sel["full_name"],
                                           sel["birth_date"])]
     return out
-
-
-# --- jurisdiction ----------------------------------------------------------------------------
-def authority_scope(ctx) -> pd.DataFrame:
-    """Per authority: ``scope`` (``all``, ``province``, ``commune``, ``school`` or NA when it
-    has none: kind ``other``, or the code its kind needs is empty) and ``scope_value``."""
-    def build(ctx):
-        a = ctx["authorities"]
-        kind = a["kind"]
-        scope = pd.Series(pd.NA, index=a.index, dtype="object")
-        value = pd.Series(pd.NA, index=a.index, dtype="object")
-        scope[kind.eq("ministry")] = "all"
-        prov = kind.isin(["province_department", "district_committee", "district_office"])
-        scope[prov] = "province"
-        value[prov] = a.loc[prov, "province_code"]
-        com = kind.eq("commune_committee")
-        scope[com] = "commune"
-        value[com] = a.loc[com, "commune_code"]
-        sch = kind.eq("school")
-        scope[sch] = "school"
-        value[sch] = a.loc[sch, "school_id"]
-        needs_value = scope.isin(["province", "commune", "school"])
-        scope[needs_value & value.isna()] = pd.NA
-        return pd.DataFrame({"authority_id": a["authority_id"].values, "kind": kind.values,
-                             "auth_province": a["province_code"].values,
-                             "scope": scope.values, "scope_value": value.values})
-    return cached(ctx, "scope", build)
-
-
-def in_jurisdiction(ctx, authority_ids: pd.Series, school_ids: pd.Series) -> pd.Series:
-    """Vectorised: is each school within the authority's jurisdiction?  True, False, or NA when
-    it cannot be said (authority unknown or without jurisdiction, school unknown)."""
-    left = pd.DataFrame({"authority_id": authority_ids.values, "school_id": school_ids.values})
-    left = left.merge(authority_scope(ctx)[["authority_id", "scope", "scope_value"]],
-                      on="authority_id", how="left")
-    s = ctx["schools"][["school_id", "province_code", "commune_code"]].drop_duplicates("school_id")
-    left = left.merge(s, on="school_id", how="left")
-    out = pd.Series(pd.NA, index=left.index, dtype="boolean")
-    known = left["school_id"].notna() & left["school_id"].isin(s["school_id"])
-    sc = left["scope"]
-    out[known & sc.eq("all").fillna(False)] = True
-    for kind, col in (("province", "province_code"), ("commune", "commune_code"),
-                      ("school", "school_id")):
-        m = known & sc.eq(kind).fillna(False)
-        out[m] = left.loc[m, col].eq(left.loc[m, "scope_value"]).fillna(False)
-    out.index = authority_ids.index
-    return out
-
-
-def jurisdiction_sets(ctx) -> dict[str, frozenset | None]:
-    """Every authority's jurisdiction as a set of school ids, computed once (None: none).
-    The same answer as ``ctx.jurisdiction_schools`` without a scan of the tables per call."""
-    def build(ctx):
-        s = ctx["schools"]
-        all_ = frozenset(s["school_id"])
-        by_prov = {k: frozenset(v) for k, v in s.groupby("province_code")["school_id"]}
-        by_com = {k: frozenset(v) for k, v in s.groupby("commune_code")["school_id"]}
-        out: dict[str, frozenset | None] = {}
-        for a, sc, val in zip(*(authority_scope(ctx)[c] for c in ("authority_id", "scope", "scope_value"))):
-            if a in out:
-                continue
-            if sc == "all":
-                out[a] = all_
-            elif sc == "province":
-                out[a] = by_prov.get(val, frozenset())
-            elif sc == "commune":
-                out[a] = by_com.get(val, frozenset())
-            elif sc == "school":
-                out[a] = frozenset([val])
-            else:
-                out[a] = None
-        return out
-    return cached(ctx, "jurisdiction_sets", build)

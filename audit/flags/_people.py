@@ -3,7 +3,8 @@ COI-REVOLVING, COI-SCHOOL (people of vendors and of their declared parents, matc
 officials and their declared relatives) and COL-LINKED, COL-ROTATION, COL-COVER (bidders,
 winners).
 
-Everything is computed once per :class:`~audit.context.Context` and shared:
+Everything is computed once per run (:meth:`~audit.context.Context.cache`, names ``people.*``)
+and shared:
 
 - :func:`chain` — (vendor, ancestor) pairs: a vendor with itself and each declared parent up
   the chain (flags.md: in the COI rules the people of a vendor include those of its declared
@@ -13,59 +14,20 @@ Everything is computed once per :class:`~audit.context.Context` and shared:
 - :func:`committee_winners` — (tender, committee official, winner, ancestor of the winner);
 - :func:`contact_matches` — committee officials or their relatives with a normalised phone,
   e-mail or address equal to that of a person or the vendor row of a winner's chain;
-- :func:`at_least` / :func:`more_than` — exact ``a ≥ x × b`` / ``a > x × b``, ``x`` read as
-  the decimal written in the settings (flags.md: shares are exact, no rounding).
+- :func:`tender_evidence`, :func:`roles_text`, :func:`committee_refs`, :func:`decides` — the
+  pieces of a committee finding's text and evidence.
 
+Exact shares (COL-COVER, COL-ROTATION) use :mod:`audit.flags._common`'s comparisons.
 Only the officials a rule can reach are keyed (committee members, principals of schools,
 officials who left), so the cost follows the rules' reach, not the size of personnel files.
 """
 from __future__ import annotations
 
-import weakref
-from collections import deque
-from fractions import Fraction
-
 import pandas as pd
 
-from ..context import school_year_of
+from ..context import school_year_of, school_years_of
 from ..entities import CONTACTS, match_people, normalised, normalised_where, person_keys
-from ._common import ref
-
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def cached(ctx, name: str, fn):
-    """``fn(ctx)`` computed once per context and shared by the flags of this family."""
-    try:
-        store = _CACHE.setdefault(ctx, {})
-    except TypeError:
-        return fn(ctx)
-    if name not in store:
-        store[name] = fn(ctx)
-    return store[name]
-
-
-# --- exact arithmetic, dates, texts -----------------------------------------------------------
-def exact(x) -> Fraction:
-    """The settings value as the decimal written (``0.6`` is 3/5, not the nearest double)."""
-    return Fraction(str(x)) if isinstance(x, float) else Fraction(x)
-
-
-def at_least(a, x, b) -> bool:
-    """``a ≥ x × b``, exactly."""
-    return Fraction(a) >= exact(x) * Fraction(b)
-
-
-def more_than(a, x, b) -> bool:
-    """``a > x × b``, exactly."""
-    return Fraction(a) > exact(x) * Fraction(b)
-
-
-def day(value) -> str:
-    """A date as ``YYYY-MM-DD`` ('' when empty)."""
-    if value is None or pd.isna(value):
-        return ""
-    return pd.Timestamp(value).date().isoformat()
+from ._common import day, exact, link_path, ref
 
 
 def _texts(df: pd.DataFrame, cols: list[str]) -> list:
@@ -138,15 +100,12 @@ def tender_info(ctx) -> dict:
     tender's or else that of its published_on (as :func:`where`)."""
     def build(ctx):
         t = ctx.tenders
-        day = t["published_on_day"]
-        start = (day.dt.year - (day.dt.month < 8)).astype("Int64")
-        derived = start.astype("string") + "-" + (start + 1).astype("string")
         sy = t["school_year"].astype("object").where(t["school_year"].notna(),
-                                                     derived.astype("object"))
+                                                     school_years_of(t["published_on_day"]))
         cols = [t["tender_id"], t["province_code"], sy, t["procuring_entity_id"]]
         arrs = [c.astype("object").where(c.notna(), None).to_numpy() for c in cols]
         return {k: (pc, y, pe) for k, pc, y, pe in zip(*arrs)}
-    return cached(ctx, "tender_info", build)
+    return ctx.cache("people.tender_info", build)
 
 
 def common_place(ctx, tenders) -> dict:
@@ -165,12 +124,15 @@ def entities_of(ctx, tenders) -> list:
 
 def tender_table(ctx) -> pd.DataFrame:
     """ctx.tenders indexed by tender_id."""
-    return cached(ctx, "tender_table", lambda ctx: ctx.tenders.set_index("tender_id", drop=False))
+    return ctx.cache("people.tender_table", lambda ctx: ctx.tenders.set_index("tender_id", drop=False))
 
 
 def official_names(ctx) -> dict:
-    return cached(ctx, "official_names", lambda ctx: dict(zip(ctx["officials"]["official_id"],
-                                                               ctx["officials"]["full_name"])))
+    """official_id → full name."""
+    def build(ctx):
+        o = ctx["officials"]
+        return dict(zip(o["official_id"].tolist(), o["full_name"].tolist()))
+    return ctx.cache("people.official_names", build)
 
 
 # --- vendors and their people ---------------------------------------------------------------
@@ -183,7 +145,7 @@ def chain(ctx) -> pd.DataFrame:
             for d, a in enumerate(ctx.vendor_chain(v)):
                 rows.append((v, a, d))
         return pd.DataFrame(rows, columns=["vendor_id", "ancestor", "depth"])
-    return cached(ctx, "chain", build)
+    return ctx.cache("people.chain", build)
 
 
 def vendor_people(ctx) -> pd.DataFrame:
@@ -195,7 +157,7 @@ def vendor_people(ctx) -> pd.DataFrame:
         out["vp_ref"] = [ref("vendor_people", v, r, n, b) for v, r, n, b in
                          zip(*_texts(vp, ["vendor_id", "role", "full_name"]), _days(vp["birth_date"]))]
         return out
-    return cached(ctx, "vendor_people", build)
+    return ctx.cache("people.vendor_people", build)
 
 
 def reachable_officials(ctx) -> pd.DataFrame:
@@ -204,40 +166,39 @@ def reachable_officials(ctx) -> pd.DataFrame:
     def build(ctx):
         o = ctx["officials"]
         committee = _committee_officials(ctx)
-        kinds = dict(zip(ctx["authorities"]["authority_id"], ctx["authorities"]["kind"]))
+        a = ctx["authorities"]
+        kinds = dict(zip(a["authority_id"].tolist(), a["kind"].tolist()))
         principal = o["position"].eq("principal") & o["authority_id"].map(kinds).eq("school")
         keep = o["official_id"].isin(committee) | principal | o["until"].notna()
         return o[keep.fillna(False)]
-    return cached(ctx, "reachable_officials", build)
+    return ctx.cache("people.reachable_officials", build)
 
 
 def _committee_officials(ctx) -> set:
-    return cached(ctx, "committee_officials",
-                  lambda ctx: set(ctx["tender_committee"]["official_id"].dropna()))
+    return ctx.cache("people.committee_officials",
+                  lambda ctx: set(ctx["tender_committee"]["official_id"].dropna().tolist()))
 
 
-def _keys_for(ctx, df: pd.DataFrame, wants_contacts: pd.Series) -> pd.DataFrame:
-    """person_keys of ``df`` with contacts only where they can matter: the rows of
-    ``wants_contacts`` (COI-CONTACT reads them) and the rows whose birth date and folded name
-    equal those of some vendor person (the only ones :func:`match_people` compares contacts
-    of).  Matches are therefore exactly those of full keys."""
+def _keys_for(ctx, df: pd.DataFrame) -> pd.DataFrame:
+    """person_keys of ``df`` for :func:`match_people`, with contacts only where they can matter:
+    the rows whose birth date and folded name equal those of some vendor person (the only ones
+    whose contacts :func:`match_people` compares).  Matches are therefore exactly those of full
+    keys.  (COI-CONTACT normalises the contacts it needs itself: :func:`contact_matches`.)"""
     base = person_keys(df, contacts=pd.Series(False, index=df.index))
     vp = vendor_people(ctx)
     known = pd.MultiIndex.from_frame(vp.loc[vp["birth"].notna() & vp["name"].notna(), ["birth", "name"]])
     cand = pd.MultiIndex.from_frame(base[["birth", "name"]]).isin(known)
-    mask = wants_contacts.fillna(False).to_numpy(dtype=bool) | cand
     for c in CONTACTS:
         if c in df:
-            base[c] = normalised_where(df[c], c, mask)
+            base[c] = normalised_where(df[c], c, cand)
     return base
 
 
 def official_keys(ctx) -> pd.DataFrame:
     def build(ctx):
         o = reachable_officials(ctx)
-        keys = _keys_for(ctx, o, o["official_id"].isin(_committee_officials(ctx)))
-        return keys.assign(official_id=o["official_id"])
-    return cached(ctx, "official_keys", build)
+        return _keys_for(ctx, o).assign(official_id=o["official_id"])
+    return ctx.cache("people.official_keys", build)
 
 
 def relatives(ctx) -> pd.DataFrame:
@@ -245,12 +206,12 @@ def relatives(ctx) -> pd.DataFrame:
     def build(ctx):
         r = ctx["declared_relatives"]
         r = r[r["official_id"].isin(set(reachable_officials(ctx)["official_id"]))]
-        keys = _keys_for(ctx, r, r["official_id"].isin(_committee_officials(ctx)))
+        keys = _keys_for(ctx, r)
         out = r[["official_id", "full_name", "relation", "birth_date"]].join(keys)
         out["rel_ref"] = [ref("declared_relatives", o, rel, n, b) for o, rel, n, b in
                           zip(*_texts(r, ["official_id", "relation", "full_name"]), _days(r["birth_date"]))]
         return out
-    return cached(ctx, "relatives", build)
+    return ctx.cache("people.relatives", build)
 
 
 _KEYS = ["nid", "birth", "name", "phone", "email", "address"]
@@ -267,7 +228,7 @@ def official_matches(ctx) -> pd.DataFrame:
                              "vp": m["right"].values,
                              "holder": vp.loc[m["right"], "vendor_id"].values,
                              "reason": m["reason"].values})
-    return cached(ctx, "official_matches", build)
+    return ctx.cache("people.official_matches", build)
 
 
 def relative_matches(ctx) -> pd.DataFrame:
@@ -281,19 +242,10 @@ def relative_matches(ctx) -> pd.DataFrame:
                              "rel": m["left"].values, "vp": m["right"].values,
                              "holder": vp.loc[m["right"], "vendor_id"].values,
                              "reason": m["reason"].values})
-    return cached(ctx, "relative_matches", build)
+    return ctx.cache("people.relative_matches", build)
 
 
 # --- tenders ------------------------------------------------------------------------------------
-def winner_contracts(ctx) -> pd.Series:
-    """tender_id → the contract that names its winner (the smallest contract_id)."""
-    def build(ctx):
-        c = ctx["contracts"].dropna(subset=["tender_id"]).sort_values("contract_id")
-        first = c.drop_duplicates("tender_id", keep="first")
-        return pd.Series(first["contract_id"].values, index=first["tender_id"].values)
-    return cached(ctx, "winner_contracts", build)
-
-
 def committee_winners(ctx) -> pd.DataFrame:
     """(``tender_id``, ``official_id``, ``winner``, ``ancestor``, ``depth``): each official of
     an awarded tender's committee (any role) with each vendor of the winner's chain."""
@@ -303,7 +255,7 @@ def committee_winners(ctx) -> pd.DataFrame:
         c = ctx["tender_committee"][["tender_id", "official_id"]].dropna().drop_duplicates()
         c = c.merge(t, on="tender_id")
         return c.merge(chain(ctx).rename(columns={"vendor_id": "winner"}), on="winner")
-    return cached(ctx, "committee_winners", build)
+    return ctx.cache("people.committee_winners", build)
 
 
 def committee_roles(ctx, tenders) -> dict:
@@ -315,6 +267,33 @@ def committee_roles(ctx, tenders) -> dict:
     for t, o, r in zip(*_texts(c, ["tender_id", "official_id", "role"])):
         out.setdefault((t, o), set()).add(r)
     return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def tender_evidence(ctx, tender_id: str) -> list[str]:
+    """``tenders:<id>`` and the contract that names the tender's winner."""
+    out = [ref("tenders", tender_id)]
+    wc = ctx.winner_contracts
+    if tender_id in wc.index:
+        out.append(ref("contracts", wc[tender_id]))
+    return out
+
+
+def roles_text(croles: dict, tender_id: str, official_id: str, lang: str) -> str:
+    """The official's committee roles on the tender (:func:`committee_roles`), in words."""
+    names = COMMITTEE_VI if lang == "vi" else COMMITTEE_EN
+    return ", ".join(names.get(x, x) for x in croles.get((tender_id, official_id), ())) or (
+        "thành viên" if lang == "vi" else "member")
+
+
+def committee_refs(croles: dict, tender_id: str, official_id: str) -> list[str]:
+    """The ``tender_committee`` rows of the official on the tender."""
+    return [ref("tender_committee", tender_id, official_id, x)
+            for x in croles.get((tender_id, official_id), ())]
+
+
+def decides(croles: dict, tender_id: str, official_id: str) -> bool:
+    """The official approves the tender or signs its contract (:data:`DECISION_ROLES`)."""
+    return any(x in DECISION_ROLES for x in croles.get((tender_id, official_id), ()))
 
 
 def contact_matches(ctx) -> pd.DataFrame:
@@ -330,36 +309,39 @@ def contact_matches(ctx) -> pd.DataFrame:
         cols = ["official_id", "side", "src", "holder", "source", "vp", "kind", "key"]
         if cw.empty:
             return pd.DataFrame(columns=cols)
-        officials = set(cw["official_id"])
-        holders = set(cw["ancestor"])
-        ok = official_keys(ctx)
-        ok = ok[ok["official_id"].isin(officials)]
-        rk = relatives(ctx)
-        rk = rk[rk["official_id"].isin(officials)]
+        officials = set(cw["official_id"].tolist())
+        holders = set(cw["ancestor"].tolist())
         vp = vendor_people(ctx)
         vp = vp[vp["vendor_id"].isin(holders)]
         v = ctx["vendors"]
         v = v[v["vendor_id"].isin(holders)]
-        left, right = [], []
+        right = []
         for kind in CONTACTS:
-            left.append(pd.DataFrame({"official_id": ok["official_id"].values, "side": "official",
-                                      "src": ok.index.values, "kind": kind,
-                                      "key": ok[kind].values}))
-            left.append(pd.DataFrame({"official_id": rk["official_id"].values, "side": "relative",
-                                      "src": rk.index.values, "kind": kind,
-                                      "key": rk[kind].values}))
             right.append(pd.DataFrame({"holder": vp["vendor_id"].values, "source": "person",
                                        "vp": vp.index.values, "kind": kind,
                                        "key": vp[kind].values}))
             right.append(pd.DataFrame({"holder": v["vendor_id"].values, "source": "vendor",
                                        "vp": None, "kind": kind,
                                        "key": normalised(v[kind], kind).values}))
-        L = pd.concat(left, ignore_index=True).dropna(subset=["key"])
         R = pd.concat(right, ignore_index=True).dropna(subset=["key"])
-        if L.empty or R.empty:
+        o = ctx["officials"]
+        o = o[o["official_id"].isin(officials)]
+        r = ctx["declared_relatives"]
+        r = r[r["official_id"].isin(officials)]
+        left = []
+        for kind in CONTACTS:
+            if not R["kind"].eq(kind).any():
+                continue
+            for side, rows in (("official", o), ("relative", r)):
+                if kind in rows:
+                    left.append(pd.DataFrame({"official_id": rows["official_id"].values,
+                                              "side": side, "src": rows.index.values, "kind": kind,
+                                              "key": normalised(rows[kind], kind).values}))
+        L = pd.concat(left, ignore_index=True).dropna(subset=["key"]) if left else None
+        if L is None or L.empty or R.empty:
             return pd.DataFrame(columns=cols)
         return L.merge(R, on=["kind", "key"])[cols]
-    return cached(ctx, "contact_matches", build)
+    return ctx.cache("people.contact_matches", build)
 
 
 # --- bidders and vendor groups ------------------------------------------------------------------
@@ -369,34 +351,14 @@ def bidders(ctx) -> pd.DataFrame:
         b = ctx["bids"].dropna(subset=["tender_id", "vendor_id"])
         return b.drop_duplicates(["tender_id", "vendor_id"])[["tender_id", "vendor_id", "status",
                                                              "price_vnd"]]
-    return cached(ctx, "bidders", build)
+    return ctx.cache("people.bidders", build)
 
 
 def group_path(groups, a: str, b: str) -> list:
-    """The links that join vendors ``a`` and ``b`` of one vendor group (a shortest chain)."""
-    links = groups.links_of(groups.group(a))
-    adj: dict[str, list] = {}
-    for l in links:
-        adj.setdefault(l.a, []).append((l.b, l))
-        adj.setdefault(l.b, []).append((l.a, l))
-    prev: dict[str, tuple] = {a: None}
-    queue = deque([a])
-    while queue:
-        x = queue.popleft()
-        if x == b:
-            break
-        for y, l in sorted(adj.get(x, []), key=lambda t: (t[0], t[1].kind)):
-            if y not in prev:
-                prev[y] = (x, l)
-                queue.append(y)
-    if b not in prev:
-        return []
-    path = []
-    x = b
-    while prev[x] is not None:
-        x, l = prev[x][0], prev[x][1]
-        path.append(l)
-    return path[::-1]
+    """The links that join vendors ``a`` and ``b`` of one vendor group (a shortest chain; links
+    tried by neighbour id, then kind)."""
+    return link_path(groups.links_of(groups.group(a)), a, b,
+                     order=lambda nbr: (nbr[0], nbr[1].kind))
 
 
 LINK_VI = {"parent": "công ty mẹ/chi nhánh khai báo", "phone": "cùng số điện thoại",
@@ -428,7 +390,7 @@ def self_hits(ctx) -> pd.DataFrame:
         if cw.empty or m.empty:
             return pd.DataFrame(columns=list(cw.columns) + ["vp", "holder", "reason"])
         return cw.merge(m, left_on=["official_id", "ancestor"], right_on=["official_id", "holder"])
-    return cached(ctx, "self_hits", build)
+    return ctx.cache("people.self_hits", build)
 
 
 def relative_hits(ctx) -> pd.DataFrame:
@@ -439,4 +401,4 @@ def relative_hits(ctx) -> pd.DataFrame:
         if cw.empty or m.empty:
             return pd.DataFrame(columns=list(cw.columns) + ["rel", "vp", "holder", "reason"])
         return cw.merge(m, left_on=["official_id", "ancestor"], right_on=["official_id", "holder"])
-    return cached(ctx, "relative_hits", build)
+    return ctx.cache("people.relative_hits", build)

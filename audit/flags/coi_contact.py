@@ -33,7 +33,6 @@ def compute(ctx, cfg):
     o = ctx["officials"]
     r_raw = ctx["declared_relatives"]
     names = P.official_names(ctx)
-    contracts = P.winner_contracts(ctx)
     croles = P.committee_roles(ctx, tenders)
     by_shared = {k: g for k, g in shared.sort_values(
         ["tender_id", "official_id", "side", "kind", "holder", "source"]).groupby("tender_id")}
@@ -42,9 +41,7 @@ def compute(ctx, cfg):
     for tender_id in tenders:
         row = t.loc[tender_id]
         winner = row["winner"]
-        evidence = [ref("tenders", tender_id)]
-        if tender_id in contracts.index:
-            evidence.append(ref("contracts", contracts[tender_id]))
+        evidence = P.tender_evidence(ctx, tender_id)
         parts_vi, parts_en, officials, kinds = [], [], set(), set()
         g = by_shared.get(tender_id)
         if g is not None:
@@ -81,7 +78,7 @@ def compute(ctx, cfg):
                 parts_vi.append(f"{who_vi} có {P.CONTACT_VI[r.kind]} «{raw}» trùng với {whom_vi}")
                 parts_en.append(f"{who_en} has the {P.CONTACT_EN[r.kind]} «{raw}» of {whom_en}")
                 evidence.append(ref("officials", r.official_id))
-                evidence += [ref("tender_committee", tender_id, r.official_id, x) for x in croles.get((tender_id, r.official_id), ())]
+                evidence += P.committee_refs(croles, tender_id, r.official_id)
                 officials.add(r.official_id)
                 kinds.add(r.kind)
         identity = []
@@ -98,7 +95,7 @@ def compute(ctx, cfg):
                 evidence.append(ref("officials", oid))
             for r in src.itertuples(index=False):
                 evidence += [vp.loc[r.vp, "vp_ref"]]
-                evidence += [ref("tender_committee", tender_id, r.official_id, x) for x in croles.get((tender_id, r.official_id), ())]
+                evidence += P.committee_refs(croles, tender_id, r.official_id)
                 if hasattr(r, "rel"):
                     evidence.append(rel.loc[r.rel, "rel_ref"])
             identity.append(True)

@@ -27,22 +27,19 @@ def compute(ctx, cfg):
     vp = P.vendor_people(ctx)
     rel = P.relatives(ctx)
     names = P.official_names(ctx)
-    contracts = P.winner_contracts(ctx)
     croles = P.committee_roles(ctx, hits["tender_id"])
     hits = hits.sort_values(["tender_id", "official_id", "rel", "depth", "vp"])
     for tender_id, grp in hits.groupby("tender_id", sort=True):
         row = t.loc[tender_id]
         winner = row["winner"]
-        parts_vi, parts_en, evidence = [], [], [ref("tenders", tender_id)]
-        if tender_id in contracts.index:
-            evidence.append(ref("contracts", contracts[tender_id]))
+        parts_vi, parts_en, evidence = [], [], P.tender_evidence(ctx, tender_id)
         officials, best, by_nid, decision = [], 0, False, False
         for r in grp.itertuples(index=False):
             p, q = vp.loc[r.vp], rel.loc[r.rel]
             where_vi = "" if r.depth == 0 else f" (công ty mẹ của {winner}, cấp {r.depth})"
             where_en = "" if r.depth == 0 else f" (declared parent of {winner}, level {r.depth})"
-            roles_vi = ", ".join(P.COMMITTEE_VI.get(x, x) for x in croles.get((tender_id, r.official_id), ())) or "thành viên"
-            roles_en = ", ".join(P.COMMITTEE_EN.get(x, x) for x in croles.get((tender_id, r.official_id), ())) or "member"
+            roles_vi = P.roles_text(croles, tender_id, r.official_id, "vi")
+            roles_en = P.roles_text(croles, tender_id, r.official_id, "en")
             relation = q["relation"]
             parts_vi.append(
                 f"{names.get(r.official_id, r.official_id)} ({r.official_id}, {roles_vi}) khai "
@@ -55,11 +52,11 @@ def compute(ctx, cfg):
                 f"{P.ROLE_EN.get(p['role'], p['role'])} of {r.ancestor}{where_en} — "
                 f"{P.reason_en(r.reason)}")
             evidence += [ref("officials", r.official_id), q["rel_ref"], p["vp_ref"]]
-            evidence += [ref("tender_committee", tender_id, r.official_id, x) for x in croles.get((tender_id, r.official_id), ())]
+            evidence += P.committee_refs(croles, tender_id, r.official_id)
             officials.append(r.official_id)
             best = max(best, RELATION_SCORE.get(relation, 60))
             by_nid |= r.reason == "national_id"
-            decision |= any(x in P.DECISION_ROLES for x in croles.get((tender_id, r.official_id), ()))
+            decision |= P.decides(croles, tender_id, r.official_id)
         n = len(grp[["official_id", "rel"]].drop_duplicates())
         score = best + (5 if by_nid else 0) + (5 if decision else 0) + (5 if n > 1 else 0)
         severity = "high" if best >= 75 else "medium"

@@ -7,7 +7,7 @@ import pandas as pd
 from ..context import add_months, to_date
 from ..registry import Hit, flag
 from . import _people as P
-from ._common import ref
+from ._common import ref, whole_days
 
 DECISION_POSITIONS = ("director", "deputy_director", "head_of_division", "procurement_officer",
                       "principal", "vice_principal")
@@ -19,7 +19,7 @@ DECISION_POSITIONS = ("director", "deputy_director", "head_of_division", "procur
       legal_basis="Law on Bidding Art 16.6.e",
       needs=("officials", "vendor_people", "tenders", "contracts"))
 def compute(ctx, cfg):
-    months = int(cfg["window_months"])
+    months = whole_days(cfg["window_months"])
     o = P.reachable_officials(ctx)
     o = o[o["until"].notna()]
     m = P.official_matches(ctx)
@@ -55,7 +55,7 @@ def compute(ctx, cfg):
         return
     names = P.official_names(ctx)
     positions = dict(zip(o["official_id"], o["position"]))
-    contracts = P.winner_contracts(ctx)
+    contracts = ctx.winner_contracts
     province = ctx.authority_province
     for (oid, v), g in hits.sort_values(["official_id", "V", "dated", "tender_id"]).groupby(
             ["official_id", "V"], sort=True):

@@ -22,12 +22,12 @@ SELF_SCORE = 85
 def compute(ctx, cfg):
     a = ctx["authorities"]
     a = a[a["kind"].eq("school") & a["school_id"].notna()]
-    school_of = dict(zip(a["authority_id"], a["school_id"]))
+    school_of = dict(zip(a["authority_id"].tolist(), a["school_id"].tolist()))
     o = P.reachable_officials(ctx)
     o = o[o["position"].eq("principal") & o["authority_id"].isin(school_of.keys())]
     if o.empty:
         return
-    principal_school = dict(zip(o["official_id"], o["authority_id"].map(school_of)))
+    principal_school = dict(zip(o["official_id"].tolist(), o["authority_id"].map(school_of).tolist()))
     m_self = P.official_matches(ctx)
     m_self = m_self[m_self["official_id"].isin(principal_school.keys())].assign(rel=None)
     m_rel = P.relative_matches(ctx)

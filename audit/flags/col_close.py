@@ -6,15 +6,13 @@ import pandas as pd
 
 from ..registry import Hit, flag
 from . import _bids as B
+from ._common import least_count, ratio_cmp
 
 
 def close_to_winner(ctx, cfg) -> pd.DataFrame:
     """First test: bids of other vendors within ``max_gap`` × the winning bid's price of it;
     one row per such bid with ``win_price``, ``gap`` (absolute) and ``rel`` (gap ÷ win price)."""
-    w = B.winning_bids(ctx)
-    win_statuses = B.as_list(cfg["winner_test_winning_statuses"])
-    if win_statuses:
-        w = w[w["status"].isin(win_statuses)]
+    w = B.winning_bids(ctx, cfg["winner_test_winning_statuses"])
     b = B.bids(ctx)
     statuses = B.as_list(cfg["winner_test_statuses"])
     o = b[~b["is_win"] & b["tender_id"].isin(w.index) & b["status"].isin(statuses)
@@ -27,7 +25,7 @@ def close_to_winner(ctx, cfg) -> pd.DataFrame:
         below = o.loc[o["price_vnd"].lt(o["win_price"]), "tender_id"].unique()
         o = o[~o["tender_id"].isin(below)]
     o["gap"] = (o["price_vnd"] - o["win_price"]).abs()
-    o = o[B.ratio_cmp(o["gap"], o["win_price"], cfg["max_gap"], "<=").to_numpy()]
+    o = o[ratio_cmp(o["gap"], o["win_price"], cfg["max_gap"], "<=").to_numpy()]
     o["rel"] = (o["gap"] / o["win_price"]).where(o["win_price"].gt(0), 0.0)
     return o
 
@@ -40,7 +38,7 @@ def two_lowest(ctx, cfg) -> pd.DataFrame:
     r = b[b["status"].isin(statuses) & b["price_vnd"].notna()]
     r = r.sort_values(["tender_id", "price_vnd", "vendor_id"])
     n = r.groupby("tender_id")["vendor_id"].transform("size")
-    r = r[n.ge(int(cfg["min_bids_for_gap"])).to_numpy()]
+    r = r[n.ge(least_count(cfg["min_bids_for_gap"])).to_numpy()]
     if r.empty:
         return pd.DataFrame(columns=["tender_id", "n", "low_v", "low_p", "sec_v", "sec_p", "rel"])
     rank = r.groupby("tender_id").cumcount()
@@ -50,7 +48,7 @@ def two_lowest(ctx, cfg) -> pd.DataFrame:
     out["sec_v"] = sec["vendor_id"]
     out["sec_p"] = sec["price_vnd"]
     out["n"] = r.groupby("tender_id").size()
-    out = out[B.ratio_cmp(out["sec_p"] - out["low_p"], out["low_p"], cfg["max_gap"], "<=").to_numpy()]
+    out = out[ratio_cmp(out["sec_p"] - out["low_p"], out["low_p"], cfg["max_gap"], "<=").to_numpy()]
     out["rel"] = ((out["sec_p"] - out["low_p"]) / out["low_p"]).where(out["low_p"].gt(0), 0.0)
     return out
 
@@ -75,8 +73,8 @@ def compute(ctx, cfg):
     ids = set(t1) | set(t2)
     t = ctx.tenders
     info = {r.tender_id: r for r in t[t["tender_id"].isin(ids)].itertuples(index=False)}
-    win_contract = B.winner_contracts(ctx)
-    n_gap = int(cfg["min_bids_for_gap"])
+    win_contract = ctx.winner_contracts
+    n_gap = least_count(cfg["min_bids_for_gap"])
     for tender_id in sorted(ids):
         trow = info[tender_id]
         parts_vi, parts_en, ev_vendors, rels = [], [], [], []

@@ -2,11 +2,9 @@
 almost every tender it bids in (docs/flags/COL-COVER.md)."""
 from __future__ import annotations
 
-import pandas as pd
-
 from ..registry import Hit, flag
 from . import _people as P
-from ._common import ref
+from ._common import compare, exact, least_count, ref
 
 
 @flag("COL-COVER", subject_type="vendor_pair",
@@ -15,7 +13,7 @@ from ._common import ref
       legal_basis="Cover-bidding screens (OECD Guidelines for Fighting Bid Rigging); Law on Bidding 22/2023 Art 16.3 (collusion)",
       needs=("tenders", "bids", "contracts"))
 def compute(ctx, cfg):
-    min_bids, share = int(cfg["min_bids"]), cfg["min_win_share"]
+    min_bids, share = least_count(cfg["min_bids"]), cfg["min_win_share"]
     b = P.bidders(ctx)[["tender_id", "vendor_id"]]
     winners = ctx.winners
     if b.empty:
@@ -30,18 +28,18 @@ def compute(ctx, cfg):
     wins = a.dropna(subset=["winner"]).groupby(["vendor_id", "winner"]).size()
     if wins.empty:
         return
-    contracts = P.winner_contracts(ctx)
+    contracts = ctx.winner_contracts
     by_a = {k: g for k, g in a.sort_values("tender_id").groupby("vendor_id")}
     for (va, vb), w in wins.sort_index().items():
         n = int(cover[va])
-        if not P.at_least(w, share, n):
+        if not compare(w, ">=", share, n):
             continue
         g = by_a[va]
         tl = list(g["tender_id"])
         unawarded = int(g["winner"].isna().sum())
         others = int(g["winner"].notna().sum()) - w
         s = w / n
-        lo = float(P.exact(share))
+        lo = float(exact(share))
         score = 60 + (25 * min(1.0, (s - lo) / (1 - lo)) if lo < 1 else 25) \
             + (5 if n >= 2 * min_bids else 0)
         won = [x for x in tl if winners.get(x) == vb]

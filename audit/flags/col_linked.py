@@ -13,7 +13,7 @@ from ._common import ref
 def _person_pairs(ctx) -> pd.DataFrame:
     """Vendor pairs (a < b) with a person in common (any role, any dates): every matching pair
     of vendor_people rows."""
-    return P.cached(ctx, "shared_people", lambda ctx: shared_people(ctx["vendor_people"]))
+    return ctx.cache("people.shared_people", lambda ctx: shared_people(ctx["vendor_people"]))
 
 
 @flag("COL-LINKED", subject_type="tender",

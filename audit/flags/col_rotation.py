@@ -5,11 +5,9 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
-import pandas as pd
-
 from ..registry import Hit, flag
 from . import _people as P
-from ._common import ref
+from ._common import exact, least_count, ref
 
 
 def _search(tenders_of: dict, adj: dict, winner: dict, k_min: int, t_min: int, max_share,
@@ -21,7 +19,7 @@ def _search(tenders_of: dict, adj: dict, winner: dict, k_min: int, t_min: int, m
     Returns (sets, complete) — complete is False when ``max_nodes`` was reached."""
     found = []
     nodes = 0
-    share = P.exact(max_share)
+    share = exact(max_share)
     num, den = share.numerator, share.denominator
 
     def grow(S, T, cands):
@@ -76,7 +74,7 @@ def _maximal(found):
       legal_basis="Bid-rotation screens (OECD Guidelines for Fighting Bid Rigging); Law on Bidding 22/2023 Art 16.3 (collusion)",
       needs=("tenders", "bids", "contracts"))
 def compute(ctx, cfg):
-    k_min, t_min = int(cfg["min_vendors"]), int(cfg["min_tenders"])
+    k_min, t_min = least_count(cfg["min_vendors"]), least_count(cfg["min_tenders"])
     max_share = cfg["max_win_share"]
     b = P.bidders(ctx)[["tender_id", "vendor_id"]]
     winners = ctx.winners
@@ -109,7 +107,7 @@ def compute(ctx, cfg):
               f"(max_search_nodes); the sets found so far are reported", file=sys.stderr)
     if not found:
         return
-    contracts = P.winner_contracts(ctx)
+    contracts = ctx.winner_contracts
     for S, T, wins in sorted(_maximal(found), key=lambda x: x[0]):
         n = len(T)
         tl = sorted(T)

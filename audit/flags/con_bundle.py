@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..registry import Hit, flag
-from ._market import EVIDENCE_PER_GROUP, dep_ref, exact, pct_en, pct_vi, served, single_year
+from ._common import exact, least_count, ratio_cmp
+from ._market import EVIDENCE_PER_GROUP, dep_ref, pct_en, pct_vi, served, single_year
 
 SMS, DS = "school_management_software", "digital_signature"
 PY = ["province_code", "school_year"]
@@ -38,7 +39,8 @@ def _counts(keys: np.ndarray, div: int) -> pd.Series:
       needs=("deployments", "schools", "vendors"))
 def compute(ctx, cfg):
     d = served(ctx)
-    min_s, min_share, min_ratio = int(cfg["min_sms_schools"]), exact(cfg["min_share"]), exact(cfg["min_ratio"])
+    min_s = least_count(cfg["min_sms_schools"])
+    min_share, min_ratio = exact(cfg["min_share"]), exact(cfg["min_ratio"])
     if d.empty:
         return
     # Set arithmetic on integer keys: (province-year, group, school) and (province-year, school).
@@ -68,14 +70,16 @@ def compute(ctx, cfg):
     t["ds_n"] = ds_n.reindex(t.index.to_numpy() // NG, fill_value=0).to_numpy()
     t["o_n"] = t["ds_n"] - t["s_sig"]
     t["b_num"] = t["g_ds"] - t["a_num"]
-    t = t[t["a_num"] / t["s"] >= float(min_share) - 1e-9]
+    # a = a_num/s ≥ min_share, and a ≥ min_ratio × b with b = b_num/o_n (0 when O is empty,
+    # and then b_num = 0 too):  a_num × o_n ≥ min_ratio × b_num × s, in whole numbers.
+    t = t[ratio_cmp(t["a_num"], t["s"], min_share, ">=").to_numpy()
+          & ratio_cmp(t["a_num"] * t["o_n"], t["b_num"] * t["s"], min_ratio, ">=").to_numpy()]
     rows = []
     for key, r in zip(t.index, t.itertuples(index=False)):
         a = Fraction(int(r.a_num), int(r.s))
         b = Fraction(int(r.b_num), int(r.o_n)) if r.o_n > 0 else Fraction(0)
-        if a >= min_share and a >= min_ratio * b:
-            rows.append((int(key // NG), int(key % NG), int(r.s), int(r.a_num), int(r.o_n),
-                         int(r.b_num), a, b))
+        rows.append((int(key // NG), int(key % NG), int(r.s), int(r.a_num), int(r.o_n),
+                     int(r.b_num), a, b))
     if not rows:
         return
     hit = pd.DataFrame(rows, columns=["py_code", "g_code", "s", "a_num", "o_n", "b_num", "a", "b"])

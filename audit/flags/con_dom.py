@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
-
 from ..registry import Hit, flag
-from ._market import exact, frac, group_evidence, market_id, pct_en, pct_vi, shares
+from ._common import exact, least_count, ratio_cmp
+from ._market import frac, group_evidence, market_id, pct_en, pct_vi, shares
 
 KEYS = ["province_code", "service", "school_year"]
 
@@ -28,11 +27,10 @@ def compute(ctx, cfg):
     ms = shares(ctx)
     if ms.empty:
         return
-    min_share, min_schools = exact(cfg["min_share"]), int(cfg["min_schools"])
-    ms = ms[(ms["market_schools"] >= min_schools)
-            & (ms["schools"] / ms["market_schools"] >= float(min_share) - 1e-9)]
-    keep = [frac(a, n) >= min_share for a, n in zip(ms["schools"], ms["market_schools"])]
-    dom = ms.loc[np.asarray(keep, dtype=bool)].sort_values(KEYS + ["schools", "group"], ascending=[True] * 3 + [False, True])
+    min_share, min_schools = exact(cfg["min_share"]), least_count(cfg["min_schools"])
+    ms = ms[ms["market_schools"] >= min_schools]
+    keep = ratio_cmp(ms["schools"], ms["market_schools"], min_share, ">=")
+    dom = ms.loc[keep.to_numpy()].sort_values(KEYS + ["schools", "group"], ascending=[True] * 3 + [False, True])
     if dom.empty:
         return
     ev = group_evidence(ctx, dom)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from itertools import combinations
 
 from ..registry import Hit, flag
-from ._market import (dep_ref, link_evidence, link_path, link_text, links_by_group, market_id,
-                      only_one, served)
+from ._common import link_path
+from ._market import dep_ref, link_evidence, link_text, market_id, only_one, served
 
 KEYS = ["province_code", "service", "school_year"]
 
@@ -37,7 +37,6 @@ def compute(ctx, cfg):
     sel = fam.merge(multi, on=KEYS + ["group"])
     # First (smallest) school per market and vendor: the evidence that the vendor serves it.
     first = sel.sort_values("school_id").drop_duplicates(KEYS + ["vendor_id"])
-    links = links_by_group(ctx)
     for g, gd in first.groupby("group", sort=True):
         markets = []
         pairs: dict[tuple, list] = {}      # (vendor a, vendor b) -> markets
@@ -48,7 +47,7 @@ def compute(ctx, cfg):
             for a, b in combinations(sorted(rep["vendor_id"]), 2):
                 pairs.setdefault((a, b), []).append(market_id(pc, sv, y))
             evidence += [dep_ref(s, y, sv, v) for s, v in zip(md["school_id"], md["vendor_id"])]
-        glinks = links.get(g, [])
+        glinks = ctx.groups.links_of(g)
         used = []
         for a, b in pairs:
             for link in link_path(glinks, a, b):

@@ -7,7 +7,8 @@ from fractions import Fraction
 import numpy as np
 
 from ..registry import Hit, flag
-from ._market import (exact, frac, group_evidence, market_id, num_en, num_vi, pct_en, pct_vi,
+from ._common import exact, least_count, ratio_cmp
+from ._market import (frac, group_evidence, market_id, num_en, num_vi, pct_en, pct_vi,
                       shares)
 
 KEYS = ["province_code", "service", "school_year"]
@@ -34,21 +35,18 @@ def compute(ctx, cfg):
     ms = shares(ctx)
     if ms.empty:
         return
-    threshold, high, min_schools = exact(cfg["threshold"]), exact(cfg["high"]), int(cfg["min_schools"])
+    threshold, high = exact(cfg["threshold"]), exact(cfg["high"])
+    min_schools = least_count(cfg["min_schools"])
     ms = ms[ms["market_schools"] >= min_schools]
     if ms.empty:
         return
     sq = (ms["schools"] ** 2).groupby([ms[k] for k in KEYS]).sum().rename("sum_sq").reset_index()
     m = ms.drop_duplicates(KEYS)[KEYS + ["market_schools"]].merge(sq, on=KEYS)
-    # Float prefilter with a margin, exact check below.
-    approx = 10_000 * m["sum_sq"] / m["market_schools"] ** 2
-    m = m[approx >= float(threshold) - 1e-6]
-    hits = []
-    for pc, sv, y, n, s2 in zip(m["province_code"], m["service"], m["school_year"],
-                                m["market_schools"], m["sum_sq"]):
-        hhi = 10_000 * frac(s2, n * n)
-        if hhi >= threshold:
-            hits.append((pc, sv, y, int(n), hhi))
+    # HHI = 10,000 × Σ schools² / n² ≥ threshold  ⇔  10,000 × Σ schools² ≥ threshold × n².
+    m = m[ratio_cmp(10_000 * m["sum_sq"], m["market_schools"] ** 2, threshold, ">=").to_numpy()]
+    hits = [(pc, sv, y, int(n), 10_000 * frac(s2, n * n))
+            for pc, sv, y, n, s2 in zip(m["province_code"], m["service"], m["school_year"],
+                                        m["market_schools"], m["sum_sq"])]
     if not hits:
         return
     hit_keys = {(pc, sv, y) for pc, sv, y, _, _ in hits}

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
-
 from ..registry import Hit, flag
-from ._market import exact, frac, group_evidence, market_id, num_en, num_vi, pct_en, pct_vi, shares
+from ._common import exact, ratio_cmp
+from ._market import frac, group_evidence, market_id, num_en, num_vi, pct_en, pct_vi, shares
 
 KEYS = ["province_code", "service", "school_year"]
 
@@ -45,12 +44,11 @@ def compute(ctx, cfg):
         columns={"school_year": "prev_year", "schools": "prev_schools"})
     cur = cur.merge(prev, on=["province_code", "service", "prev_year", "group"], how="left")
     cur["prev_schools"] = cur["prev_schools"].fillna(0).astype("int64")
-    approx = 100 * (cur["schools"] / cur["market_schools"] - cur["prev_schools"] / cur["prev_market"])
-    cur = cur[approx >= float(min_rise) - 1e-6]
-    keep = [100 * (frac(a, n) - frac(b, m)) >= min_rise
-            for a, n, b, m in zip(cur["schools"], cur["market_schools"], cur["prev_schools"],
-                                  cur["prev_market"])]
-    cur = cur.loc[np.asarray(keep, dtype=bool)].sort_values(KEYS + ["group"])
+    # 100 × (a/n − b/m) ≥ min_rise  ⇔  100 × (a·m − b·n) ≥ min_rise × n·m, in whole numbers.
+    a, n = cur["schools"], cur["market_schools"]
+    b, m = cur["prev_schools"], cur["prev_market"]
+    keep = ratio_cmp(100 * (a * m - b * n), n * m, min_rise, ">=")
+    cur = cur.loc[keep.to_numpy()].sort_values(KEYS + ["group"])
     if cur.empty:
         return
     ev_now = group_evidence(ctx, cur)

@@ -6,9 +6,9 @@ from fractions import Fraction
 
 from ..context import ACTIVE, fmt_vnd
 from ..registry import Hit, flag
-from ._common import excess_score
-from ._deployment import (DEP_KEY, deployment_ref, deployment_subject, exact_fraction, int_en, int_vi,
-                          iter_groups, service_vi, with_school)
+from ._common import exact, exact_median, excess_score, int_en, int_vi, least_count
+from ._deployment import (DEP_KEY, deployment_ref, deployment_subject, iter_groups, service_vi,
+                          with_school)
 
 PEER = ["service", "school_year"]
 
@@ -21,12 +21,6 @@ def _vi(x: float, digits: int = 2) -> str:
 def _g(x: float) -> str:
     """A setting as written: 2.0 → ``2``, 2.5 → ``2,5`` in Vietnamese."""
     return f"{x:g}".replace(".", ",")
-
-
-def _exact_median(values: list[Fraction]) -> Fraction:
-    v = sorted(values)
-    n = len(v)
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
 @flag("DEP-COST", subject_type="deployment",
@@ -42,9 +36,9 @@ def compute(ctx, cfg):
     p = d[d["students"].gt(0)].copy()
     if p.empty:
         return
-    ratio = exact_fraction(cfg["min_ratio"])
+    ratio = exact(cfg["min_ratio"])
     high_ratio = float(cfg["high_ratio"])
-    min_other = int(cfg["min_other_peers"])
+    min_other = least_count(cfg["min_other_peers"])
     p["cps"] = p["budget_cost_vnd"] / p["students"]
     g = p.groupby(PEER)["cps"]
     p["peers"] = g.transform("size")
@@ -58,7 +52,7 @@ def compute(ctx, cfg):
         medians = {}
         near_keys = set(zip(p.loc[near, "service"], p.loc[near, "school_year"]))
         for key, grp in p[p.set_index(PEER).index.isin(near_keys)].groupby(PEER):
-            medians[key] = _exact_median([Fraction(int(b), int(s)) for b, s in
+            medians[key] = exact_median([Fraction(int(b), int(s)) for b, s in
                                           zip(grp["budget_cost_vnd"], grp["students"])])
         for i, svc, yr, b, st in zip(p.index[near], p.loc[near, "service"], p.loc[near, "school_year"],
                                      p.loc[near, "budget_cost_vnd"], p.loc[near, "students"]):

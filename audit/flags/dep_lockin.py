@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..registry import Hit, flag
-from ._deployment import (deployment_ref, int_en, int_vi, iter_groups, saturating, service_vi,
-                          with_school)
+from ._common import int_en, int_vi, least_count
+from ._deployment import deployment_ref, iter_groups, saturating, service_vi, with_school
 
 
 @flag("DEP-LOCKIN", subject_type="vendor",
@@ -19,7 +19,7 @@ def compute(ctx, cfg):
     if d.empty:
         return
     d = with_school(ctx, d)
-    medium, high = int(cfg["medium_schools"]), int(cfg["high_schools"])
+    medium, high = least_count(cfg["medium_schools"]), least_count(cfg["high_schools"])
     scale = float(cfg["score_scale_schools"])
     vnames = dict(zip(ctx["vendors"]["vendor_id"], ctx["vendors"]["name"]))
     cols = ["school_id", "school_year", "province_code"]

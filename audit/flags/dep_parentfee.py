@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ..context import fmt_vnd
 from ..registry import Hit, flag
-from ._deployment import (deployment_ref, deployment_subject, int_en, int_vi, per_subject, saturating,
-                          service_vi, with_school)
+from ._common import int_en, int_vi
+from ._deployment import (deployment_ref, deployment_subject, per_subject, saturating, service_vi,
+                          with_school)
 
 STATUS_VI = {"planned": "dự kiến", "pilot": "thí điểm", "live": "chính thức", "stopped": "đã dừng"}
 

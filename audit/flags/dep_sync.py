@@ -10,25 +10,10 @@ import pandas as pd
 
 from ..context import fmt_pct, school_year_of
 from ..registry import Hit, flag
-from ._common import ref
-from ._deployment import (analyse_directives, deployment_ref, exact_fraction, int_en, int_vi,
-                          saturating, service_vi)
+from ._common import compare, exact, int_en, int_vi, least_count, ref, whole_days
+from ._deployment import analyse_directives, deployment_ref, saturating, service_vi
 
 ALL = None   # "every service" (the vendor was named by its name)
-
-
-def _jurisdiction_mask(d: pd.DataFrame, kind: str, row) -> pd.Series | None:
-    """Which rows of ``d`` (active deployments with the school's province and commune) are at
-    schools of the issuer's jurisdiction (flags.md, "Jurisdiction"); None for kind ``other``."""
-    if kind == "ministry":
-        return pd.Series(True, index=d.index)
-    if kind in ("province_department", "district_committee", "district_office"):
-        return d["province_code"].eq(row["province_code"])
-    if kind == "commune_committee":
-        return d["commune_code"].eq(row["commune_code"])
-    if kind == "school":
-        return d["school_id"].eq(row["school_id"])
-    return None
 
 
 @flag("DEP-SYNC", subject_type="directive",
@@ -41,14 +26,12 @@ def compute(ctx, cfg):
     found = analyse_directives(ctx)
     if not found:
         return
-    window = int(cfg["window_days"])
-    min_schools = cfg["min_schools"]
-    min_share = exact_fraction(cfg["min_share"])
+    window = whole_days(cfg["window_days"])
+    min_schools = least_count(cfg["min_schools"])
+    min_share = exact(cfg["min_share"])
     groups = ctx.groups
-    auth = ctx["authorities"].set_index("authority_id")
-    schools = ctx["schools"].set_index("school_id")
+    auth = ctx["authorities"].drop_duplicates("authority_id").set_index("authority_id")
     d = ctx.active_deployments
-    d = d.assign(commune_code=d["school_id"].map(schools["commune_code"]))
     # Integer codes for the window counts (numpy, not a groupby per directive).
     g_code, g_names = pd.factorize(d["group"])
     s_code, s_names = pd.factorize(d["service"])
@@ -60,12 +43,13 @@ def compute(ctx, cfg):
     vnames = dict(zip(ctx["vendors"]["vendor_id"].tolist(), ctx["vendors"]["name"].tolist()))
     scope: dict[tuple[str, str], tuple | None] = {}
 
-    def jurisdiction(issuer: str, kind: str, arow, year: str):
+    def jurisdiction(issuer: str, year: str):
         """(D per service, deployments with a start sorted by it, their starts) — cached."""
         key = (issuer, year)
         if key not in scope:
             dy = by_year.get(year)
-            mask = None if dy is None else _jurisdiction_mask(dy, kind, arow)
+            schools = ctx.jurisdiction_schools(issuer)   # None: the issuer has none
+            mask = None if dy is None or schools is None else dy["school_id"].isin(schools)
             if mask is None or not mask.any():
                 scope[key] = None
             else:
@@ -85,7 +69,7 @@ def compute(ctx, cfg):
         kind = arow["kind"]
         end = a.issued_on + dt.timedelta(days=window)
         year = school_year_of(end)
-        j = jurisdiction(a.issuer_id, kind, arow, year)
+        j = jurisdiction(a.issuer_id, year)
         if j is None:
             continue
         d_schools, started, starts, gcodes, keys = j
@@ -118,7 +102,7 @@ def compute(ctx, cfg):
             if nd == 0 or nd < min_schools:
                 continue
             nn = int(n_schools.get((s, g), 0))
-            if nn >= min_share * nd:           # exact: min_share is a Fraction
+            if compare(nn, ">=", min_share, nd):
                 if dn is None:
                     dn = started.iloc[lo:hi][sel]
                 rows = dn[dn["service"].eq(s) & dn["group"].eq(g)]

@@ -6,7 +6,6 @@ import pandas as pd
 
 from ..registry import Hit, flag
 from ._common import ref
-from ._market import authority_scope, in_jurisdiction
 
 KIND_VI = {
     "ministry": "Bộ", "province_department": "Sở GD&ĐT", "district_committee": "UBND cấp huyện",
@@ -41,12 +40,12 @@ def compute(ctx, cfg):
     x = lines[["contract_id", "line", "school_id"]].merge(c, on="contract_id").merge(t, on="tender_id")
     if x.empty:
         return
-    inside = in_jurisdiction(ctx, x["procuring_entity_id"], x["school_id"])
+    inside = ctx.in_jurisdiction(x["procuring_entity_id"], x["school_id"])
     x = x[inside.eq(False).fillna(False).to_numpy()]
     if x.empty:
         return
     x = x.assign(line=x["line"].astype("str"))
-    scope = authority_scope(ctx).drop_duplicates("authority_id").set_index("authority_id")
+    scope = ctx.authority_scope.set_index("authority_id")
     s = ctx["schools"].drop_duplicates("school_id").set_index("school_id")
     x = x.assign(school_province=x["school_id"].map(s["province_code"]),
                  school_commune=x["school_id"].map(s["commune_code"]))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
 import pandas as pd
 
 from ..registry import Hit, flag
-from ._common import ref
-from ._market import EVIDENCE_PER_GROUP, dep_ref, exact, pct_en, pct_vi, single_year
+from ._common import exact, ratio_cmp, ref
+from ._market import EVIDENCE_PER_GROUP, dep_ref, pct_en, pct_vi, single_year
 
 
 def score_of(r: Fraction, threshold: Fraction) -> tuple[str, float]:
@@ -43,9 +42,7 @@ def compute(ctx, cfg):
     d = d.assign(signed=d["records_signed"].fillna(0))
     agg = d.groupby(["school_id", "school_year"]).agg(signed=("signed", "sum"),
                                                       total=("records_total", "sum")).reset_index()
-    agg = agg[agg["signed"] / agg["total"] < float(threshold) + 1e-9]
-    keep = [Fraction(int(a), int(b)) < threshold for a, b in zip(agg["signed"], agg["total"])]
-    agg = agg.loc[np.asarray(keep, dtype=bool)]
+    agg = agg[ratio_cmp(agg["signed"], agg["total"], threshold, "<").to_numpy()]
     if agg.empty:
         return
     agg["ratio"] = [Fraction(int(a), int(b)) for a, b in zip(agg["signed"], agg["total"])]
@@ -55,7 +52,7 @@ def compute(ctx, cfg):
     refs: dict[str, list[str]] = {}
     for sch, y, sv, v in zip(ev["school_id"], ev["school_year"], ev["service"], ev["vendor_id"]):
         refs.setdefault(sch, []).append(dep_ref(sch, y, sv, v))
-    prov = dict(zip(pilot["school_id"], pilot["province_code"]))
+    prov = dict(zip(pilot["school_id"].tolist(), pilot["province_code"].tolist()))
     for sch, h in agg.sort_values(["school_id", "school_year"]).groupby("school_id", sort=False):
         worst = min(h["ratio"])
         severity, score = score_of(worst, threshold)

@@ -6,8 +6,7 @@ import pandas as pd
 
 from ..context import school_year_of
 from ..registry import Hit, flag
-from ._common import ref
-from ._market import day
+from ._common import day, ref, whole_days
 
 MILESTONE_VI = {
     "steering_committee": "thành lập Ban chỉ đạo",
@@ -38,7 +37,7 @@ def compute(ctx, cfg):
     m = m[m["due_on"].notna()]
     if m.empty:
         return
-    grace = int(cfg["grace_days"])
+    grace = whole_days(cfg["grace_days"])
     as_of = pd.Timestamp(ctx.as_of)
     open_ = m["done_on"].isna() & (m["due_on"] < as_of)
     late = m["done_on"].notna() & (m["done_on"] > m["due_on"] + pd.Timedelta(days=grace))

@@ -6,6 +6,7 @@ import math
 
 from ..registry import Hit, flag
 from . import _bids as B
+from ._common import least_count
 
 
 @flag("PRC-ALL-DISQ", subject_type="tender",
@@ -14,13 +15,10 @@ from . import _bids as B
       legal_basis="Cardinal R035",
       needs=("tenders", "bids", "contracts"))
 def compute(ctx, cfg):
-    min_other = int(cfg["min_other_bids"])
+    min_other = least_count(cfg["min_other_bids"])
     disq = B.as_list(cfg["disqualified_statuses"])
     ignored = B.as_list(cfg["ignored_statuses"])
-    w = B.winning_bids(ctx)
-    win_statuses = B.as_list(cfg["winning_bid_statuses"])
-    if win_statuses:
-        w = w[w["status"].isin(win_statuses)]
+    w = B.winning_bids(ctx, cfg["winning_bid_statuses"])
     if w.empty:
         return
     b = B.bids(ctx)

@@ -7,7 +7,7 @@ import pandas as pd
 from ..registry import Hit, flag
 from ._common import ref
 from ._procurement_rules import (GROUND_VI, METHOD_VI, contracts_by_tender, day_en, day_vi,
-                                 limits_on, ratio_vi, rise_score, vnd_en, vnd_vi)
+                                 ratio_vi, rise_score, vnd_en, vnd_vi)
 
 # Severity by value ÷ reference limit r: `low` when r ≤ 1 (the package could have been a
 # direct award on the value-limit ground anyway), `medium` when 1 < r ≤ HIGH_RATIO, `high`
@@ -31,8 +31,8 @@ def compute(ctx, cfg):
     ref_limit = t["limit"].copy()
     missing = ref_limit.isna()
     if missing.any():
-        by_award = limits_on(ctx.settings, t.loc[missing, "awarded_on"], t.loc[missing, "category"],
-                             t.loc[missing, "in_investment_project"])
+        by_award = ctx.settings.limits_on(t.loc[missing, "awarded_on"], t.loc[missing, "category"],
+                                          t.loc[missing, "in_investment_project"])
         ref_limit[missing] = by_award
     basis = pd.Series("published", index=t.index)
     basis[missing & ref_limit.notna()] = "awarded"
@@ -41,8 +41,8 @@ def compute(ctx, cfg):
         newest = max(ctx.settings.limits, key=lambda r: (r.start is not None, r.start or 0))
         day = pd.Series(pd.Timestamp(newest.start) if newest.start else pd.Timestamp("2100-01-01"),
                         index=t.index[still])
-        ref_limit[still] = limits_on(ctx.settings, day, t.loc[still, "category"],
-                                     t.loc[still, "in_investment_project"])
+        ref_limit[still] = ctx.settings.limits_on(day, t.loc[still, "category"],
+                                                  t.loc[still, "in_investment_project"])
         basis[still] = "newest"
     t["ref_limit"] = ref_limit
     t["ref_basis"] = basis

@@ -17,10 +17,7 @@ from . import _bids as B
 def compute(ctx, cfg):
     late_statuses = B.as_list(cfg["late_statuses"])
     compare = bool(cfg["compare_submitted"])
-    w = B.winning_bids(ctx)
-    win_statuses = B.as_list(cfg["winning_bid_statuses"])
-    if win_statuses:
-        w = w[w["status"].isin(win_statuses)]
+    w = B.winning_bids(ctx, cfg["winning_bid_statuses"])
     if w.empty:
         return
     w = w.copy()

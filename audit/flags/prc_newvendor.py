@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from ..registry import Hit, flag
-from ._common import ref
+from ..context import school_years_of
+from ._common import least_count, ref
 from . import _bids as B
 
 BRANCH = r"^\d{10}-\d{3}$"
@@ -18,7 +19,7 @@ BRANCH = r"^\d{10}-\d{3}$"
       needs=("contracts", "vendors"))
 def compute(ctx, cfg):
     min_value = cfg["min_value"]
-    max_age = int(cfg["max_age_days"])
+    max_age = least_count(cfg["max_age_days"])
     use_head = bool(cfg["branch_uses_head_office"])
     c = ctx["contracts"]
     c = c[c["value_vnd"].ge(min_value) & c["signed_on"].notna()].drop_duplicates("contract_id")
@@ -43,7 +44,7 @@ def compute(ctx, cfg):
     c["buyer"] = c["buyer"].where(c["buyer"].notna(), c["procuring_entity_id"])
     c["province_code"] = c["buyer"].map(ctx.authority_province)
     ty = c["tender_id"].map(t["school_year"])
-    c["school_year"] = ty.where(ty.notna(), B.school_year_of_days(c["signed_on"]))
+    c["school_year"] = ty.where(ty.notna(), school_years_of(c["signed_on"]))
     for row in c.itertuples(index=False):
         age = int(row.age)
         youth = 1 - age / max_age if max_age > 0 else 1.0

@@ -6,6 +6,7 @@ import math
 
 from ..registry import Hit, flag
 from . import _bids as B
+from ._common import least_count, ratio_cmp
 
 
 @flag("PRC-NOSAVE", subject_type="tender",
@@ -15,7 +16,7 @@ from . import _bids as B
       needs=("tenders", "bids", "contracts"))
 def compute(ctx, cfg):
     counted = B.as_list(cfg["counted_statuses"])
-    min_bids = int(cfg["min_valid_bids"])
+    min_bids = least_count(cfg["min_valid_bids"])
     x = cfg["min_ratio"]
     b = B.bids(ctx)
     n_counted = b[b["status"].isin(counted)].groupby("tender_id").size()
@@ -26,7 +27,7 @@ def compute(ctx, cfg):
     w = w[w["n_counted"].ge(min_bids) & w["value"].gt(0) & w["price_vnd"].notna()]
     if w.empty:
         return
-    w = w[B.ratio_cmp(w["price_vnd"], w["value"], x, ">=").to_numpy()]
+    w = w[ratio_cmp(w["price_vnd"], w["value"], x, ">=").to_numpy()]
     if w.empty:
         return
     evid = B.vendors_by_tender(b[b["tender_id"].isin(w["tender_id"]) & b["status"].isin(counted)])

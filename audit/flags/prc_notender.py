@@ -2,10 +2,10 @@
 (docs/flags/PRC-NOTENDER.md)."""
 from __future__ import annotations
 
-from ..context import school_year_of
+from ..context import school_years_of
 from ..registry import Hit, flag
 from ._common import ref
-from ._procurement_rules import limits_on, ratio_vi, rise_score, vnd_en, vnd_vi
+from ._procurement_rules import ratio_vi, rise_score, vnd_en, vnd_vi
 
 
 @flag("PRC-NOTENDER", subject_type="contract",
@@ -21,7 +21,7 @@ def compute(ctx, cfg):
         return
     # The direct-award limit (purchase-estimate column: no tender, so no investment project)
     # in force on the signing day, for severity only.
-    c["limit"] = limits_on(ctx.settings, c["signed_on"])
+    c["limit"] = ctx.settings.limits_on(c["signed_on"])
     # The schools of its lines; its province: the buyer's, else the one province of its schools.
     lines = ctx["contract_lines"]
     lines = lines.loc[lines["contract_id"].isin(c["contract_id"]) & lines["school_id"].notna(),
@@ -36,7 +36,7 @@ def compute(ctx, cfg):
     c["province"] = buyer.where(buyer.notna(), c["contract_id"].map(one))
     c["signed_vi"] = ("ký ngày " + c["signed_on"].dt.strftime("%d/%m/%Y")).fillna("không ghi ngày ký")
     c["signed_en"] = ("signed " + c["signed_on"].dt.strftime("%Y-%m-%d")).fillna("no signing date")
-    c["year"] = [school_year_of(d) for d in c["signed_on"]]
+    c["year"] = school_years_of(c["signed_on"])
     min_vi, min_en = vnd_vi(min_value), vnd_en(min_value)
     for row in c.itertuples(index=False):
         has_limit = row.limit == row.limit and row.limit > 0

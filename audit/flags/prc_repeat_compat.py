@@ -3,7 +3,7 @@ entity to one winner (docs/flags/PRC-REPEAT-COMPAT.md)."""
 from __future__ import annotations
 
 from ..registry import Hit, flag
-from ._common import ref
+from ._common import least_count, ref
 from ._procurement_rules import (contracts_by_tender, day_en, day_vi, one_or_none, rise_score,
                                  vnd_en, vnd_vi)
 
@@ -14,7 +14,7 @@ from ._procurement_rules import (contracts_by_tender, day_en, day_vi, one_or_non
       legal_basis="Decree 214/2025 Art 78.5.d",
       needs=("tenders", "contracts"))
 def compute(ctx, cfg):
-    n_min = int(cfg.get("min_awards", 2))
+    n_min = least_count(cfg["min_awards"])
     t = ctx.tenders
     t = t[t["direct_award"] & t["ground"].eq("compatibility") & t["winner"].notna()]
     if t.empty:

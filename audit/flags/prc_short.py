@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ..registry import Hit, flag
-from ._common import ref
-from ._procurement_rules import METHOD_VI, day_en, day_vi, num_en, num_vi, vnd_en, vnd_vi
+from ._common import int_en, int_vi, least_count, ref
+from ._procurement_rules import METHOD_VI, day_en, day_vi, vnd_en, vnd_vi
 
 BIDDING = ("open_bidding", "limited_bidding")
 SHOPPING = "competitive_shopping"
@@ -34,13 +34,13 @@ def compute(ctx, cfg):
     # Calendar days for open/limited bidding.
     cal = (dl - pub).astype("int64")
     large = (t["category"].eq("training") | (t["value"] > cfg["large_value"])).to_numpy()
-    cal_min = np.where(large, cfg["min_days_large"], cfg["min_days"])
+    cal_min = np.where(large, least_count(cfg["min_days_large"]), least_count(cfg["min_days"]))
     # Working days (Mon–Fri) after published_on up to and including bid_deadline; negative when
     # the deadline is before the publication day.
     work = np.busday_count(pub + 1, dl + 1)
     change = np.datetime64(dt.date.fromisoformat(cfg["shopping_change_date"]), "D")
-    work_min = np.where(pub < change, cfg["shopping_min_working_days"],
-                        cfg["shopping_min_working_days_new"])
+    work_min = np.where(pub < change, least_count(cfg["shopping_min_working_days"]),
+                        least_count(cfg["shopping_min_working_days_new"]))
     t["days"] = np.where(bidding, cal, work)
     t["minimum"] = np.where(bidding, cal_min, work_min)
     t["large"] = large
@@ -75,12 +75,12 @@ def compute(ctx, cfg):
             subject_id=row.tender_id, severity=severity, score=score,
             detail_vi=(f"Gói thầu {row.tender_id} ({METHOD_VI.get(row.method, row.method)}) đăng "
                        f"tải {day_vi(row.published_on_day)}, hạn nộp hồ sơ "
-                       f"{day_vi(row.bid_deadline_day)}: {num_vi(row.days)} {unit_vi} < tối thiểu "
-                       f"{num_vi(row.minimum)} ({why_vi}){note_vi}."),
+                       f"{day_vi(row.bid_deadline_day)}: {int_vi(row.days)} {unit_vi} < tối thiểu "
+                       f"{int_vi(row.minimum)} ({why_vi}){note_vi}."),
             detail_en=(f"Tender {row.tender_id} ({row.method}) was published on "
                        f"{day_en(row.published_on_day)} with a bid deadline of "
-                       f"{day_en(row.bid_deadline_day)}: {num_en(row.days)} {unit_en} < the minimum "
-                       f"of {num_en(row.minimum)} ({why_en}){note_en}."),
+                       f"{day_en(row.bid_deadline_day)}: {int_en(row.days)} {unit_en} < the minimum "
+                       f"of {int_en(row.minimum)} ({why_en}){note_en}."),
             evidence=[ref("tenders", row.tender_id)],
             province_code=row.province_code, school_year=row.school_year,
             parties={"procuring_entity": [row.procuring_entity_id],

@@ -13,15 +13,26 @@ from ._common import ref
       needs=("tenders", "bids"))
 def compute(ctx, cfg):
     t = ctx.tenders
-    t = t[t["method"].isin(COMPETITIVE)]
     bids = ctx["bids"]
-    valid = bids[bids["status"].eq("valid")].groupby("tender_id")["vendor_id"].agg(list)
-    counts = bids.groupby("tender_id")["status"].agg(lambda s: s.value_counts().to_dict())
+    n_valid = bids.loc[bids["status"].eq("valid"), "tender_id"].value_counts()
+    t = t[t["method"].isin(COMPETITIVE) & t["tender_id"].map(n_valid).eq(1)]
+    if t.empty:
+        return
+    # The bids of those tenders only: every vendor (evidence), the valid one, the other statuses.
+    b = bids[bids["tender_id"].isin(t["tender_id"])]
+    vendors: dict[str, list[str]] = {}
+    valid: dict[str, list[str]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for tid, v, st in zip(b["tender_id"].tolist(), b["vendor_id"].tolist(), b["status"].tolist()):
+        vendors.setdefault(tid, []).append(v)
+        if st == "valid":
+            valid.setdefault(tid, []).append(v)
+        elif isinstance(st, str):
+            c = counts.setdefault(tid, {})
+            c[st] = c.get(st, 0) + 1
     for row in t.itertuples(index=False):
-        vs = valid.get(row.tender_id)
-        if not isinstance(vs, list) or len(vs) != 1:
-            continue
-        others = {k: v for k, v in counts.get(row.tender_id, {}).items() if k != "valid"}
+        vs = valid[row.tender_id]
+        others = counts.get(row.tender_id, {})
         other_vi = ", ".join(f"{n} {k}" for k, n in sorted(others.items())) or "không có"
         other_en = ", ".join(f"{n} {k}" for k, n in sorted(others.items())) or "none"
         large = row.value >= 1_000_000_000
@@ -38,7 +49,7 @@ def compute(ctx, cfg):
                        f"{fmt_vnd(row.value) if row.value else 'not given'}) had exactly 1 valid bid "
                        f"(rule: exactly 1 valid bid); other bids: {other_en}."),
             evidence=[ref("tenders", row.tender_id)] + [
-                ref("bids", row.tender_id, v) for v in bids.loc[bids["tender_id"] == row.tender_id, "vendor_id"]],
+                ref("bids", row.tender_id, v) for v in vendors[row.tender_id]],
             province_code=row.province_code, school_year=row.school_year,
             parties={"procuring_entity": [row.procuring_entity_id],
                      "vendor": [row.winner] if isinstance(row.winner, str) else vs})

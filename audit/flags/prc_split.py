@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..context import COMPETITIVE
 from ..registry import Hit, flag
-from ._common import ref
+from ._common import least_count, ref, whole_days
 from ._procurement_rules import (CATEGORY_VI, contracts_by_tender, day_en, day_vi, one_or_none,
                                  ratio_vi, rise_score, vnd_en, vnd_vi)
 
@@ -78,8 +78,8 @@ def qualifying_windows(p: pd.DataFrame, window_days: int, min_pieces: int):
       legal_basis="Law on Bidding Art 16.6.l (splitting to direct-award)",
       needs=("tenders", "contracts"))
 def compute(ctx, cfg):
-    window_days = int(cfg["window_days"])
-    min_pieces = int(cfg["min_pieces"])
+    window_days = whole_days(cfg["window_days"])
+    min_pieces = least_count(cfg["min_pieces"])
     p = pieces_of(ctx)
     wins, subsets = qualifying_windows(p, window_days, min_pieces)
     if wins.empty:

@@ -7,7 +7,8 @@ import math
 import pandas as pd
 
 from ..registry import Hit, flag
-from ._common import excess_score, ref
+from ..context import school_years_of
+from ._common import excess_score, least_count, ratio_cmp, ref
 from . import _bids as B
 
 UNIT_VI = {"school": "trường", "student": "học sinh", "certificate": "chứng thư",
@@ -29,7 +30,7 @@ def lines_with_year(ctx) -> pd.DataFrame:
     t = ctx.tenders.set_index("tender_id")
     tender_year = c["tender_id"].map(t["school_year"])
     c["school_year"] = tender_year.where(tender_year.notna(),
-                                         B.school_year_of_days(c["signed_on"]))
+                                         school_years_of(c["signed_on"]))
     buyer = c["tender_id"].map(t["procuring_entity_id"])
     c["buyer"] = buyer.where(buyer.notna(), c["procuring_entity_id"])
     c["buyer_province"] = c["buyer"].map(ctx.authority_province)
@@ -47,7 +48,7 @@ def lines_with_year(ctx) -> pd.DataFrame:
       needs=("contracts", "contract_lines"))
 def compute(ctx, cfg):
     x = cfg["min_ratio"]
-    min_other = int(cfg["min_other_lines"])
+    min_other = least_count(cfg["min_other_lines"])
     lines = lines_with_year(ctx)
     keys = ["service", "unit", "school_year"]
     lines = lines.dropna(subset=keys + ["unit_price_vnd"])
@@ -60,7 +61,7 @@ def compute(ctx, cfg):
     if lines.empty:
         return
     # price >= x × median  ⇔  2 × price >= x × (2 × median); 2 × median is a whole number.
-    hit = lines[B.ratio_cmp(2 * lines["unit_price_vnd"], 2 * lines["median"], x, ">=").to_numpy()]
+    hit = lines[ratio_cmp(2 * lines["unit_price_vnd"], 2 * lines["median"], x, ">=").to_numpy()]
     # A free line is never "unusually high": when the median is 0 the rule read literally
     # (0 >= 2 x 0) would raise every free line of the group; those are left out, and nothing
     # else changes (docs/flags/PRC-UNITPRICE.md, Choices).

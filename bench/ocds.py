@@ -1,0 +1,165 @@
+"""OCDS benchmark: import and flags on 300,000 compiled releases of 2–6 bids each.
+
+The input is made here: the synthetic generator's procurement, ingested and exported with
+``export-ocds``, the releases with 2 to 6 bids kept and multiplied with new ocids (and new
+contract and award ids) until there are ``--releases`` of them, one per line (JSON lines).
+
+Three timings, each in its own process so that its peak memory (max RSS) is its own:
+
+- the floor: parse every line of the file with ``orjson`` and keep nothing;
+- import: ``hocba-audit ingest FILE`` into a fresh SQLite store that already holds the schools
+  (contract lines name them), the OCDS hooks wired (procurement/ocds_wiring.py);
+- flags: ``hocba-audit flags`` (every flag of the catalogue) over that store.
+
+Each is printed with its ratio to the floor of the same run.  Targets (issue #4): import + flags
+≤ 3.8× the floor, flags alone ≤ 1.5× (Cardinal 0.0.8 runs its 11 indicators at 1.9× on 2 threads).
+
+    .venv/bin/python bench/ocds.py [--releases 300000] [--seed 7] [--scale small] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FLOOR = r"""
+import orjson, resource, sys, time, json
+t0 = time.perf_counter()
+n = 0
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        orjson.loads(line)
+        n += 1
+print(json.dumps({"seconds": time.perf_counter() - t0, "lines": n,
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+IMPORT = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[3])
+from procurement.ingest import ingest
+from procurement.ocds_wiring import wired
+url = sys.argv[2]
+t0 = time.perf_counter()
+with wired():
+    r = ingest([sys.argv[1]], url, progress=False)
+sec = time.perf_counter() - t0
+print(json.dumps({"seconds": sec, "exit": r.exit_code,
+                  "tables": {k: v["landed"] for k, v in r.report["tables"].items()},
+                  "quarantined": len(r.report["quarantine"]),
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+FLAGS = r"""
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[3])
+from audit.engine import run_audit
+t0 = time.perf_counter()
+res = run_audit(sys.argv[1], out_dir=sys.argv[2])
+sec = time.perf_counter() - t0
+slow = sorted(((v, k) for k, v in res.timings.items() if not k.startswith("_")), reverse=True)[:5]
+print(json.dumps({"seconds": sec, "findings": len(res.all_findings), "load": res.timings.get("_load"),
+                  "slowest": [[k, round(v, 2)] for v, k in slow],
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _run(code: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark step failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def make_input(work: Path, n: int, scale: str, seed: int) -> tuple[Path, Path, dict]:
+    """The benchmark file (JSON lines) and the schools folder; returns (file, schools, info)."""
+    import orjson
+
+    from audit.ocds_export import export_ocds
+    from procurement import store
+    from procurement.ingest import ingest
+    from procurement.synthetic import generate
+    generate(scale, seed, work / "d")
+    url = f"sqlite:///{work}/source.db"
+    ingest([str(work / "d")], url, progress=False)
+    base = work / "base.jsonl"
+    export_ocds(store.get_engine(url), base)
+    store.dispose_engines()
+    seeds = [r for r in map(orjson.loads, base.read_bytes().splitlines())
+             if 2 <= len(r.get("bids", {}).get("details", [])) <= 6]
+    if not seeds:
+        raise SystemExit("the generator's data has no tender with 2-6 bids")
+    out = work / f"ocds-{n}.jsonl"
+    bids = 0
+    with open(out, "wb") as f:
+        for i in range(n):
+            k, rel = divmod(i, len(seeds))
+            r = dict(seeds[rel])
+            sfx = f"-m{k}"
+            r["ocid"] = r["ocid"] + sfx
+            r["id"] = r["ocid"] + "-compiled"
+            r["tender"] = dict(r["tender"], id=r["tender"]["id"] + sfx)
+            r["awards"] = [dict(a, id=a["id"] + sfx) for a in r.get("awards", [])]
+            r["contracts"] = [dict(c, id=c["id"] + sfx, awardID=c["awardID"] + sfx)
+                              for c in r.get("contracts", [])]
+            bids += len(r["bids"]["details"])
+            f.write(orjson.dumps(r) + b"\n")
+    schools = work / "schools"
+    schools.mkdir()
+    shutil.copy(work / "d" / "schools.csv", schools / "schools.csv")
+    return out, schools, {"seed_releases": len(seeds), "releases": n, "bids": bids,
+                          "file_mb": out.stat().st_size / 2**20}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--releases", type=int, default=300_000)
+    ap.add_argument("--scale", default="small", choices=["small", "province", "national"])
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--keep", help="keep the work folder here (default: a temporary folder)")
+    args = ap.parse_args(argv)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="hocba-ocds-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        t0 = time.perf_counter()
+        path, schools, info = make_input(work, args.releases, args.scale, args.seed)
+        print(f"input: {info['releases']:,} compiled releases ({info['seed_releases']} distinct "
+              f"tenders of the generator with 2-6 bids, multiplied), {info['bids']:,} bids, "
+              f"{info['file_mb']:.0f} MB, made in {time.perf_counter() - t0:.1f} s")
+        url = f"sqlite:///{work}/bench.db"
+        from procurement.ingest import ingest
+        ingest([str(schools)], url, progress=False)
+        floor = _run(FLOOR, str(path))
+        imp = _run(IMPORT, str(path), url, str(ROOT))
+        flags = _run(FLAGS, url, str(work / "findings"), str(ROOT))
+        f = floor["seconds"]
+        rows = [("floor: orjson parse", floor["seconds"], floor["max_rss_mb"]),
+                ("import (ingest)", imp["seconds"], imp["max_rss_mb"]),
+                ("flags (all flags)", flags["seconds"], flags["max_rss_mb"]),
+                ("import + flags", imp["seconds"] + flags["seconds"],
+                 max(imp["max_rss_mb"], flags["max_rss_mb"]))]
+        print(f"{'step':<22}{'seconds':>10}{'× floor':>9}{'peak MB':>10}{'× floor':>9}")
+        for name, sec, mb in rows:
+            print(f"{name:<22}{sec:>10.2f}{sec / f:>9.2f}{mb:>10.0f}{mb / floor['max_rss_mb']:>9.1f}")
+        print(f"import: exit {imp['exit']}, landed {imp['tables']}, quarantined {imp['quarantined']}")
+        print(f"flags: {flags['findings']:,} findings; loading the store {flags['load']:.2f} s; "
+              f"slowest {flags['slowest']}")
+        print(f"targets: import + flags <= 3.8x floor: "
+              f"{(imp['seconds'] + flags['seconds']) / f:.2f}x; flags <= 1.5x floor: "
+              f"{flags['seconds'] / f:.2f}x")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1346 @@
+"""Read OCDS (Open Contracting Data Standard 1.1, with the bids extension) as an input
+(data-contract.md, "OCDS").
+
+``read_ocds(path)`` returns an :class:`OcdsSource`: a :class:`~procurement.readers.SourceData`
+whose raw tables carry contract rows (``authorities``, ``vendors``, ``tenders``, ``bids``,
+``contracts``, ``contract_lines``), so that they go through the ingest's validation and
+quarantine like any CSV row, plus ``extras``: the rows of the OCDS-only tables
+(:mod:`procurement.ocds_store`) that :func:`land_ocds_extras` writes in the ingest's transaction.
+
+What is read
+    Release packages, record packages (each record's ``compiledRelease``; else its
+    ``versionedRelease``; else its embedded releases, compiled), JSON lines of releases or
+    compiled releases, concatenated JSON texts, bare releases, records and versioned releases, a
+    top-level array of any of these; gzip (by its magic bytes); UTF-8 (with or without BOM) and,
+    when a file is not UTF-8, ISO-8859-1.  Releases that are not compiled are grouped by ``ocid``
+    and compiled with ``ocdsmerge`` and the merge rules of the local schema
+    (:mod:`procurement.ocds_rules`); a release with no ``tag``, or tagged ``compiled``, is taken as
+    a compiled release (Cardinal reads its inputs the same way).
+
+Streaming
+    The file is never read whole: JSON lines are parsed line by line (``orjson``), other JSON with
+    ``ijson``'s event parser, taking the elements of a package's ``releases``/``records`` array one
+    at a time.  Releases waiting to be compiled are spooled to a temporary SQLite file once they
+    pass 64 MB.  What is kept in memory is the extracted rows (a few small values per tender, bid
+    and contract), not the JSON.
+
+How it maps (the contract's OCDS section, and the choices it leaves open)
+    - ``ocid`` → ``tender_id``; every compiled release gives one tender (a release exported by
+      this workbench for a contract with no tender says so and gives none).
+    - Vendors: a party whose identifier scheme is ``VN-MST`` has a Vietnamese tax code as its id,
+      checked as in a CSV file (a bad one is quarantined as ``bad_tax_code``).  Any other scheme
+      gives the id ``<scheme>-<identifier>`` (``GB-COH-01234567``; the party id when there is no
+      identifier), kept as written: the tax-code rule does not apply to it (its rows are validated
+      with a copy of the table's declaration whose id column is text, see :data:`FOREIGN`), and
+      the prefix keeps a foreign 12-digit number from looking like a Vietnamese personal tax
+      code.  Ids longer than the store's 20 characters are shortened with a hash; the full
+      identifier is kept in ``ocds_parties``.
+    - A missing buyer/procuring entity is stored as unknown: the tender names a placeholder
+      authority ``unknown:<ocid>`` of kind ``other`` (one per process, so that unknown buyers are
+      never pooled) and ``ocds_tenders.procuring_entity_known`` is false.  A bid with no known
+      tenderer, a consortium bid and a bid whose status is ``pending`` or ``invited`` are kept in
+      ``ocds_bids`` only; a bid with exactly one known tenderer is also offered as a contract bid.
+    - Amounts keep their currency: a ``*_vnd`` column gets the amount only when its currency is
+      VND; every amount is in the OCDS tables with its currency.  The OCDS rows are validated with
+      declarations in which those money columns, authorities' province and names are optional.
+    - Dates: date-times go through the contract's parser (converted to Vietnam time, so instants
+      compare correctly, ``Z`` against ``+07:00``); date columns take the calendar day as written.
+    - Codes outside the codelists are mapped where the meaning is unambiguous (``qualified`` →
+      ``valid``, ``not-qualified`` → ``disqualified``, ``mdl`` → ``MDL``, ``Open`` → ``open``) and
+      every mapping, and every code left unmapped, is reported in the ingest report's warnings.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import sqlite3
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .contract import ENUMS, SERVICES, TABLES, Table
+from .readers import RawTable, SourceData, UnreadableInput, sha256_of
+from .values import ValueProblem, parse_datetime, parse_tax_code
+from . import ocds_rules as R
+from . import ocds_store  # noqa: F401  (registers the OCDS tables before the store is opened)
+
+# --- declarations the OCDS rows are checked against -------------------------------------------
+_OPTIONAL_FOR_OCDS = {
+    "authorities": {"name"},
+    "vendors": {"name"},
+    "bids": {"price_vnd"},
+    "contracts": {"value_vnd"},
+    "contract_lines": {"unit_price_vnd"},
+}
+_VENDOR_ID_COLUMNS = {"vendor_id", "parent_vendor_id"}
+
+
+def _ocds_table(name: str, foreign: bool) -> Table:
+    spec = TABLES[name]
+    optional = _OPTIONAL_FOR_OCDS.get(name, set())
+    cols = []
+    for c in spec.columns:
+        if c.name in optional:
+            c = replace(c, required=False)
+        if foreign and c.name in _VENDOR_ID_COLUMNS:
+            c = replace(c, kind="text")
+        cols.append(c)
+    required_unless = () if name == "authorities" else spec.required_unless
+    return Table(spec.name, tuple(cols), spec.key, spec.doc, spec.required_when, required_unless)
+
+
+#: The declarations OCDS rows are validated with: ``OCDS[table]`` for rows whose vendor ids are
+#: Vietnamese tax codes (checked), ``FOREIGN[table]`` for rows whose vendor ids have another scheme.
+OCDS: dict[str, Table] = {n: _ocds_table(n, False) for n in TABLES}
+FOREIGN: dict[str, Table] = {n: _ocds_table(n, True) for n in ("vendors", "bids", "contracts")}
+
+# --- codes ------------------------------------------------------------------------------------
+CONTRACT_METHOD = {"open": "open_bidding", "selective": "limited_bidding",
+                   "direct": "direct_appointment", "limited": "other"}
+#: procurementMethodDetails that name a method of the Law on Bidding (this workbench's export
+#: writes the contract's code; Vietnamese publishers write the name).
+_METHOD_NAMES_VI = {
+    "đấu thầu rộng rãi": "open_bidding", "đấu thầu hạn chế": "limited_bidding",
+    "chỉ định thầu": "direct_appointment", "chỉ định thầu rút gọn": "shortened_direct_appointment",
+    "chào hàng cạnh tranh": "competitive_shopping", "mua sắm trực tiếp": "direct_procurement",
+    "tự thực hiện": "self_implementation",
+}
+_BID_SYNONYMS = {"qualified": "valid", "not-qualified": "disqualified",
+                 "notqualified": "disqualified", "not qualified": "disqualified",
+                 "not_qualified": "disqualified", "unqualified": "disqualified"}
+UNKNOWN_PREFIX = "unknown:"
+MAX_VENDOR_ID = 20
+SPOOL_BYTES = 64 << 20
+
+
+def _norm_code(raw, codes: tuple[str, ...], synonyms: dict | None, notes: "_Notes", what: str):
+    """(code, raw): a codelist code, mapped where unambiguous and noted; None when unmapped."""
+    if raw is None or raw == "":
+        return None, (None if raw is None else raw)
+    if not isinstance(raw, str):
+        notes.add("unmapped", what, repr(raw))
+        return None, str(raw)
+    if raw in codes:
+        return raw, raw
+    key = raw.strip()
+    low = key.casefold()
+    for c in codes:
+        if c.casefold() == low:
+            notes.add("mapped", what, f"{raw} → {c}")
+            return c, raw
+    if synonyms and low in synonyms:
+        notes.add("mapped", what, f"{raw} → {synonyms[low]}")
+        return synonyms[low], raw
+    notes.add("unmapped", what, raw)
+    return None, raw
+
+
+class _Notes:
+    """Codes mapped or left unmapped and other remarks, counted, for the report's warnings."""
+
+    TEXTS = {
+        "mapped": ("mã ngoài danh mục OCDS đã được quy đổi", "non-standard code mapped"),
+        "unmapped": ("mã ngoài danh mục OCDS, không quy đổi được (giữ nguyên trong bảng ocds_*)",
+                     "non-standard code not mapped (kept as written in the ocds_* tables)"),
+        "info": ("ghi chú", "note"),
+    }
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+
+    def add(self, kind: str, what: str, detail: str = "") -> None:
+        self.counts[(kind, what, detail)] += 1
+
+    def messages(self, source: str) -> list[str]:
+        out = []
+        for (kind, what, detail), n in sorted(self.counts.items(), key=lambda kv: kv[0]):
+            vi, en = self.TEXTS.get(kind, ("", ""))
+            if kind == "info":
+                vi, en = what.split(" / ", 1) if " / " in what else (what, what)
+                out.append(f"{source}: {vi} / {en}" + (f": {detail}" if detail else "")
+                           + f" (×{n})")
+            else:
+                out.append(f"{source}: {what}: {vi} / {en}: {detail} (×{n})")
+        return out
+
+
+# --- reading JSON, streamed -------------------------------------------------------------------
+class _Latin1ToUtf8(io.RawIOBase):
+    """A binary stream of UTF-8 bytes read from an ISO-8859-1 one."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.buf = b""
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        while not self.buf:
+            chunk = self.raw.read(1 << 16)
+            if not chunk:
+                return 0
+            self.buf = chunk.decode("latin-1").encode("utf-8")
+        n = min(len(b), len(self.buf))
+        b[:n] = self.buf[:n]
+        self.buf = self.buf[n:]
+        return n
+
+
+def _open(path: Path, legacy: bool):
+    f = open(path, "rb")
+    head = f.read(2)
+    f.seek(0)
+    if head == b"\x1f\x8b":
+        f = gzip.GzipFile(fileobj=f)
+    head = f.peek(3)[:3] if hasattr(f, "peek") else b""
+    if head.startswith(b"\xef\xbb\xbf"):
+        f.read(3)
+    if legacy:
+        return io.BufferedReader(_Latin1ToUtf8(f), 1 << 16)
+    return f
+
+
+def _is_utf8(path: Path) -> bool:
+    import codecs
+    dec = codecs.getincrementaldecoder("utf-8")()
+    try:
+        f = _open(path, False)
+    except (OSError, EOFError):
+        return True        # a broken gzip stream: reported by the parse itself
+    try:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            dec.decode(chunk)
+        dec.decode(b"", final=True)
+        return True
+    except UnicodeDecodeError:
+        return False
+    except (OSError, EOFError):
+        return True        # a broken gzip stream: reported by the parse itself
+    finally:
+        f.close()
+
+
+def _build(it, event, value):
+    """The JSON value that starts with (event, value), built from the event stream."""
+    if event not in ("start_map", "start_array"):
+        return value
+    import ijson
+    b = ijson.ObjectBuilder()
+    b.event(event, value)
+    depth = 1
+    for ev, val in it:
+        b.event(ev, val)
+        if ev in ("start_map", "start_array"):
+            depth += 1
+        elif ev in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                return b.value
+    raise ijson.common.IncompleteJSONError("unexpected end of JSON")
+
+
+_RECORD_KEYS = {"ocid", "compiledRelease", "versionedRelease"}
+_PACKAGE_KEYS = {"uri", "publishedDate", "publisher", "version", "extensions", "packages",
+                 "license", "publicationPolicy"}
+
+
+def _stream_values(f):
+    """Top-level JSON values, with the elements of a top-level object's ``releases``/``records``
+    array yielded one by one: ``("item", key, obj)`` then ``("top", meta, streamed_keys)``;
+    ``("value", obj)`` for each element of a top-level array or any other value."""
+    import ijson
+    it = ijson.basic_parse(f, multiple_values=True, use_float=True)
+    for event, value in it:
+        if event == "start_map":
+            meta: dict = {}
+            streamed: list[str] = []
+            for ev, key in it:
+                if ev == "end_map":
+                    break
+                ev2, val2 = next(it)
+                if key in ("releases", "records") and ev2 == "start_array":
+                    streamed.append(key)
+                    if _RECORD_KEYS & meta.keys():
+                        kind = "record"
+                    elif _PACKAGE_KEYS & meta.keys():
+                        kind = "package"
+                    else:
+                        kind = None     # not known yet: a record's releases may come first
+                    for ev3, val3 in it:
+                        if ev3 == "end_array":
+                            break
+                        yield ("item", key, _build(it, ev3, val3), kind)
+                else:
+                    meta[key] = _build(it, ev2, val2)
+            yield ("top", meta, streamed)
+        elif event == "start_array":
+            for ev, val in it:
+                if ev == "end_array":
+                    break
+                yield ("value", _build(it, ev, val))
+        else:
+            yield ("value", value)
+
+
+def _is_lines_name(path: Path) -> bool:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return name.endswith((".jsonl", ".ndjson"))
+
+
+# --- the releases waiting to be compiled --------------------------------------------------------
+class _Spool:
+    """Releases grouped by ocid: in memory, then in a temporary SQLite file past SPOOL_BYTES."""
+
+    def __init__(self):
+        self.mem: dict[str, list[tuple[int, bytes]]] = {}
+        self.size = 0
+        self.db = None
+        self.dir = None
+        self.seq = 0
+
+    def add(self, ocid: str, row: int, data: bytes) -> None:
+        self.seq += 1
+        if self.db is None:
+            self.mem.setdefault(ocid, []).append((row, data))
+            self.size += len(data)
+            if self.size > SPOOL_BYTES:
+                self._to_disk()
+        else:
+            self.db.execute("INSERT INTO spool VALUES (?, ?, ?, ?)", (self.seq, ocid, row, data))
+
+    def _to_disk(self) -> None:
+        self.dir = tempfile.TemporaryDirectory(prefix="hocba-ocds-")
+        self.db = sqlite3.connect(os.path.join(self.dir.name, "spool.db"))
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("CREATE TABLE spool (seq INTEGER PRIMARY KEY, ocid TEXT, row INTEGER, data BLOB)")
+        seq = 0
+        for ocid, items in self.mem.items():
+            for row, data in items:
+                seq += 1
+                self.db.execute("INSERT INTO spool VALUES (?, ?, ?, ?)", (seq, ocid, row, data))
+        self.seq = seq
+        self.mem = {}
+
+    def groups(self):
+        """(ocid, [(row, data), ...]) in order of each ocid's first release."""
+        if self.db is None:
+            yield from self.mem.items()
+            return
+        self.db.execute("CREATE INDEX spool_ocid ON spool (ocid, seq)")
+        order = self.db.execute("SELECT ocid, MIN(seq) FROM spool GROUP BY ocid ORDER BY 2")
+        for ocid, _ in order.fetchall():
+            rows = self.db.execute("SELECT row, data FROM spool WHERE ocid = ? ORDER BY seq",
+                                   (ocid,)).fetchall()
+            yield ocid, rows
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.dir.cleanup()
+            self.db = None
+
+    def __len__(self):
+        return self.seq
+
+
+# --- the source -------------------------------------------------------------------------------
+@dataclass
+class OcdsSource(SourceData):
+    """An OCDS input: contract rows in ``tables`` and the OCDS-only rows in ``extras``:
+    ``{table name: [row tuple, ...]}`` of :mod:`procurement.ocds_store`, each tuple in
+    ``ocds_store.DATA_COLUMNS[table]`` order (``ocds_store.as_dicts`` turns them into dicts)."""
+    extras: dict[str, list[tuple]] = field(default_factory=dict)
+
+
+class _LazyRows:
+    """``RawTable.rows`` built from the columns on demand (a raw row is needed only for a
+    quarantined row), so the rows are not held twice."""
+
+    def __init__(self, data: dict[str, list], labels: list[str]):
+        self.cols = [data[c] for c in labels]
+
+    def __len__(self):
+        return len(self.cols[0]) if self.cols else 0
+
+    def __getitem__(self, i):
+        return [c[i] for c in self.cols]
+
+
+class _TableRows:
+    """Rows of one contract table under one declaration, collected column by column (the
+    ingest takes columns; nothing is held twice)."""
+
+    def __init__(self, spec: Table):
+        self.spec = spec
+        self.names = spec.column_names
+        self.cols: list[list] = [[] for _ in self.names]
+        self.row_numbers: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def add(self, row_no: int, **values) -> None:
+        get = values.get
+        for name, col in zip(self.names, self.cols):
+            col.append(get(name))
+        self.row_numbers.append(row_no)
+
+    def add_row(self, row_no: int, row: list) -> None:
+        """A row with every column, in the declaration's order."""
+        for col, v in zip(self.cols, row):
+            col.append(v)
+        self.row_numbers.append(row_no)
+
+    def raw_table(self, source: str) -> RawTable:
+        data = dict(zip(self.names, self.cols))
+        rt = RawTable(self.spec.name, source, row_numbers=self.row_numbers, data=data,
+                      headers={c: c for c in self.names}, labels=list(self.names))
+        rt.rows = _LazyRows(data, self.names)
+        rt.spec = self.spec          # read by the ingest hook (see docs/ocds.md, "Wiring")
+        return rt
+
+
+def _s(v) -> str | None:
+    """A JSON scalar as text (ids are sometimes numbers), None when empty."""
+    if v.__class__ is str:
+        if v and not v[0].isspace() and not v[-1].isspace():
+            return v
+        return v.strip() or None
+    if v is None or isinstance(v, (dict, list)):
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = str(v).strip()
+    return s or None
+
+
+def _d(v) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+def _l(v) -> list:
+    return v if isinstance(v, list) else []
+
+
+def _day(v) -> str | None:
+    """The calendar day of an OCDS date-time, as written (``2017-06-01T20:00:00-06:00`` →
+    ``2017-06-01``); the contract's date parser checks it."""
+    s = _s(v)
+    return s[:10] if s and len(s) >= 10 and s[4] == "-" else s
+
+
+class _Mapper:
+    """Turns compiled releases into contract rows and OCDS rows."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.notes = _Notes()
+        self.t = {name: _TableRows(OCDS[name]) for name in
+                  ("authorities", "vendors", "tenders", "bids", "contracts", "contract_lines")}
+        self.f = {name: _TableRows(FOREIGN[name]) for name in FOREIGN}
+        self.extras: dict[str, list[tuple]] = {n: [] for n in (
+            "ocds_tenders", "ocds_bids", "ocds_bid_tenderers", "ocds_awards",
+            "ocds_award_suppliers", "ocds_contracts", "ocds_contract_lines", "ocds_parties")}
+        self._cols = ocds_store.DATA_COLUMNS
+        self.vendor_cache: dict = {}
+        self._intern: dict = {}
+        self.party_done: set = set()     # (party id, kind) already mapped (own exports only)
+        self.dt_cache: dict = {}
+        self.seen_authorities: set[str] = set()
+        self.seen_vendors: set[str] = set()
+        self.vn_vendors: set[str] = set()
+        self.seen_ocids: set[str] = set()
+        self.currencies = set(R.CURRENCIES)
+        self.releases = 0
+
+    def _x(self, _table: str, **values) -> None:
+        """One row of an OCDS table, as a tuple in :data:`ocds_store.DATA_COLUMNS` order."""
+        self.extras[_table].append(tuple(map(values.get, self._cols[_table])))
+
+    # -- parties -------------------------------------------------------------------------------
+    def _vendor(self, ref: dict, parties: dict, row_no: int, hocba: bool):
+        """(vendor_id, is_vn) for an organization reference; a vendor row is added once."""
+        ref = _d(ref)
+        pid = _s(ref.get("id"))
+        party = parties.get(pid, {}) if pid else {}
+        ident = _d(party.get("identifier")) or _d(ref.get("identifier"))
+        key = (pid, ident.get("scheme"), ident.get("id"))
+        hit = self.vendor_cache.get(key)
+        if hit is not None:
+            return hit
+        hit = self.vendor_cache[key] = self._new_vendor(ref, pid, party, ident, row_no, hocba)
+        return hit
+
+    def _new_vendor(self, ref, pid, party, ident, row_no, hocba):
+        scheme = (_s(ident.get("scheme")) or "").upper().replace(" ", "")
+        ident_id = _s(ident.get("id"))
+        vn = False
+        if scheme == "VN-MST" and ident_id:
+            vid, vn = ident_id, True
+        elif pid and pid.upper().startswith("VN-MST-"):
+            vid, vn, scheme, ident_id = pid[7:], True, "VN-MST", pid[7:]
+        elif scheme and ident_id:
+            raw_scheme = _s(ident.get("scheme"))
+            vid = ident_id if ident_id.upper().startswith(scheme + "-") else f"{raw_scheme}-{ident_id}"
+        elif pid:
+            vid = pid
+        elif ident_id:
+            vid = f"ID-{ident_id}"     # an identifier without a scheme (OCDS 1.0 publishers)
+        else:
+            return None, False
+        if vn:
+            try:
+                vid = parse_tax_code(vid)
+            except ValueProblem:
+                pass  # kept as written: the ingest quarantines it as bad_tax_code
+        elif len(vid) > MAX_VENDOR_ID:
+            h = hashlib.sha1(vid.encode()).hexdigest()[:8]
+            vid = f"{vid[:MAX_VENDOR_ID - 9]}~{h}"
+        if vid not in self.seen_vendors:
+            self.seen_vendors.add(vid)
+            if vn:
+                self.vn_vendors.add(vid)
+            self._vendor_row(vid, vn, party or ref, row_no, scheme, ident_id, pid, hocba)
+        return vid, vn
+
+    def _vendor_row(self, vid, vn, party, row_no, scheme, ident_id, pid, hocba):
+        det = _d(party.get("details")) if hocba else {}
+        addr = _d(party.get("address"))
+        cp = _d(party.get("contactPoint"))
+        address = ", ".join(x for x in (_s(addr.get(k)) for k in (
+            "streetAddress", "locality", "region", "countryName")) if x) or None
+        parent = _s(det.get("parentID"))
+        rows = self.t["vendors"] if vn and (parent is None or parent in self.vn_vendors or
+                                            _looks_vn(parent)) else self.f["vendors"]
+        rows.add(row_no, vendor_id=vid, name=_s(party.get("name")), address=address,
+                 phone=_s(cp.get("telephone")), email=_s(cp.get("email")),
+                 website=_s(cp.get("url")), registered_on=_s(det.get("registeredOn")),
+                 status=_s(det.get("status")), province_code=_s(det.get("provinceCode")),
+                 parent_vendor_id=parent)
+        self._x("ocds_parties", **{
+            "table_name": "vendors", "entity_id": vid, "scheme": scheme or None,
+            "identifier": ident_id, "party_id": pid, "name": _s(party.get("name"))})
+
+    def _authority(self, ref: dict, parties: dict, row_no: int, hocba: bool) -> str | None:
+        ref = _d(ref)
+        pid = _s(ref.get("id"))
+        if pid is None:
+            ident = _d(ref.get("identifier"))
+            if _s(ident.get("id")):
+                pid = f"{_s(ident.get('scheme')) or 'ID'}-{_s(ident.get('id'))}"
+        if pid is None:
+            return None
+        if pid not in self.seen_authorities:
+            self.seen_authorities.add(pid)
+            party = parties.get(pid) or ref
+            det = _d(party.get("details")) if hocba else {}
+            kind = _s(det.get("kind"))
+            self.t["authorities"].add(
+                row_no, authority_id=pid, name=_s(party.get("name")) or _s(ref.get("name")),
+                kind=kind if kind in ENUMS["authority_kind"] else "other",
+                province_code=_s(det.get("provinceCode")), commune_code=_s(det.get("communeCode")),
+                school_id=_s(det.get("schoolID")), parent_authority_id=_s(det.get("parentID")))
+            ident = _d(party.get("identifier"))
+            self._x("ocds_parties", **{
+                "table_name": "authorities", "entity_id": pid,
+                "scheme": _s(ident.get("scheme")), "identifier": _s(ident.get("id")),
+                "party_id": _s(ref.get("id")), "name": _s(party.get("name"))})
+        return pid
+
+    # -- amounts -------------------------------------------------------------------------------
+    def _amount(self, value, what: str):
+        """(amount, currency, vnd): the amount in its own currency, the currency (mapped where
+        unambiguous) and the whole-đồng amount for a ``*_vnd`` column (None unless VND)."""
+        value = _d(value)
+        amount = value.get("amount")
+        if isinstance(amount, bool):
+            amount = None
+        elif isinstance(amount, str):
+            try:
+                amount = float(amount.replace(",", "").strip())
+                self.notes.add("mapped", f"{what}.amount", "số viết dạng chữ / amount written as text")
+            except ValueError:
+                self.notes.add("unmapped", f"{what}.amount", amount)
+                amount = None
+        elif amount is not None and not isinstance(amount, (int, float)):
+            amount = None
+        cur = value.get("currency")
+        if cur is not None:
+            if not isinstance(cur, str) or not cur.strip():
+                cur = None
+            elif cur not in self.currencies:
+                up = cur.strip().upper()
+                if up in self.currencies:
+                    self.notes.add("mapped", "currency", f"{cur} → {up}")
+                    cur = up
+                else:
+                    self.notes.add("unmapped", "currency", cur)
+        if amount is not None and cur is None:
+            self.notes.add("info", "số tiền không ghi loại tiền, không dùng như VND / amount "
+                                   "without a currency, not taken as VND", what)
+        vnd = None
+        if amount is not None and cur == "VND":
+            if amount < 0 or not float(amount).is_integer():
+                vnd = amount          # the contract parser reports it (negative_amount, bad_amount)
+            else:
+                vnd = int(amount)
+        return (float(amount) if amount is not None else None), cur, vnd
+
+    def _instant(self, v) -> tuple[str | None, str | None, bool]:
+        """(canonical, raw, date_only_marker) of an OCDS date-time."""
+        raw = _s(v)
+        if raw is None:
+            return None, None, False
+        hit = self.dt_cache.get(raw)
+        if hit is None:
+            try:
+                hit = (parse_datetime(raw), raw, False)
+            except ValueProblem:
+                hit = (None, raw, False)
+            if len(self.dt_cache) > 200_000:
+                self.dt_cache.clear()
+            self.dt_cache[raw] = hit
+        return hit
+
+    # -- one compiled release ------------------------------------------------------------------
+    def release(self, rel: dict, row_no: int) -> None:
+        ocid = _s(rel.get("ocid"))
+        if ocid is None:
+            self.notes.add("info", "bản phát hành không có ocid, bỏ qua / release without an "
+                                   "ocid, skipped", f"#{row_no}")
+            return
+        self.releases += 1
+        duplicate = ocid in self.seen_ocids
+        self.seen_ocids.add(ocid)
+        if duplicate:
+            self.notes.add("info", "ocid lặp lại trong tệp; các dòng sau bị cách ly như khóa trùng "
+                                   "/ ocid repeated in the file; later rows are quarantined as "
+                                   "duplicate keys", ocid)
+        hocba = isinstance(rel.get("hocba"), dict)
+        marks = _d(rel.get("hocba"))
+        parties = {}
+        roles: dict = {}
+        for p in _l(rel.get("parties")):
+            if p.__class__ is not dict:
+                continue
+            pid = p.get("id")
+            if pid.__class__ is not str:
+                pid = _s(pid)
+            if not pid or pid in parties:
+                continue
+            parties[pid] = p
+            for r in _l(p.get("roles")):
+                if r.__class__ is str:
+                    roles.setdefault(r, []).append(pid)
+        tender = _d(rel.get("tender"))
+        buyer_ref = _d(rel.get("buyer")) or ({"id": roles["buyer"][0]} if roles.get("buyer") else {})
+        pe_ref = _d(tender.get("procuringEntity")) or (
+            {"id": roles["procuringEntity"][0]} if roles.get("procuringEntity") else {})
+        buyer_id = self._authority(buyer_ref, parties, row_no, hocba) if buyer_ref else None
+        pe_id = self._authority(pe_ref, parties, row_no, hocba) if pe_ref else None
+        done = self.party_done
+        for r in ("supplier", "tenderer"):
+            for pid in roles.get(r, ()):
+                if (pid, "v") not in done:
+                    self._vendor({"id": pid}, parties, row_no, hocba)
+                    if hocba:
+                        done.add((pid, "v"))
+        # Exported parents (this workbench's own releases list them without a role).
+        if hocba:
+            for pid, p in parties.items():
+                if (pid, "p") in done:
+                    continue
+                done.add((pid, "p"))
+                det = _d(p.get("details"))
+                if det.get("table") == "authorities":
+                    self._authority({"id": pid}, parties, row_no, True)
+                elif det.get("table") == "vendors":
+                    self._vendor({"id": pid}, parties, row_no, True)
+        has_tender = not marks.get("noTender")
+        known = pe_id or buyer_id
+        entity = known or f"{UNKNOWN_PREFIX}{ocid}"
+        if has_tender and not known and entity not in self.seen_authorities:
+            self.seen_authorities.add(entity)
+            self.t["authorities"].add(row_no, authority_id=entity,
+                                      name="(không rõ bên mời thầu / unknown procuring entity)",
+                                      kind="other")
+        n = self.notes
+        method_raw = _s(tender.get("procurementMethod"))
+        pmd = _s(tender.get("procurementMethodDetails"))
+        method = None
+        if pmd:
+            if pmd in ENUMS["method"]:
+                method = pmd
+            elif pmd.strip().casefold() in _METHOD_NAMES_VI:
+                method = _METHOD_NAMES_VI[pmd.strip().casefold()]
+        if method is None:
+            code, _ = _norm_code(method_raw, R.METHODS, None, n, "tender.procurementMethod")
+            method = CONTRACT_METHOD.get(code, "other")
+            if method_raw is None and has_tender:
+                n.add("info", "thiếu tender.procurementMethod, ghi là other / no "
+                              "tender.procurementMethod, method 'other'")
+        t_amount, t_cur, t_vnd = self._amount(tender.get("value"), "tender.value")
+        period = _d(tender.get("tenderPeriod"))
+        start, start_raw, _ = self._instant(period.get("startDate"))
+        end, end_raw, _ = self._instant(period.get("endDate"))
+        published = self._dt_value(period.get("startDate"), hocba)
+        deadline = self._dt_value(period.get("endDate"), hocba)
+        awards = [a for a in _l(rel.get("awards")) if isinstance(a, dict)]
+        award_status = {}
+        awarded_days = []
+        for i, a in enumerate(awards):
+            st, _ = _norm_code(_s(a.get("status")), R.AWARD_STATUS, None, n, "award.status")
+            award_status[i] = st
+            if st in ("active", None) and _day(a.get("date")):
+                awarded_days.append(_day(a.get("date")))
+        category = _s(tender.get("category")) if hocba else None
+        if has_tender:
+            self.t["tenders"].add(
+                row_no, tender_id=ocid, procuring_entity_id=entity, title=_s(tender.get("title")),
+                category=category if category in SERVICES else "other", method=method,
+                estimated_value_vnd=t_vnd, published_on=published, bid_deadline=deadline,
+                awarded_on=_s(marks.get("awardedOn")) if hocba else (
+                    min(awarded_days) if awarded_days else None),
+                # This workbench's own fields (docs/ocds.md); another publisher's fields of the
+                # same name are not read.
+                school_year=_s(tender.get("schoolYear")) if hocba else None,
+                funding_source=_s(tender.get("fundingSource")) if hocba else None,
+                direct_award_ground=_s(tender.get("directAwardGround")) if hocba else None,
+                in_investment_project=tender.get("inInvestmentProject") if hocba else None)
+        status, status_raw = _norm_code(_s(tender.get("status")), R.TENDER_STATUS, None, n,
+                                        "tender.status")
+        ntend = tender.get("numberOfTenderers")
+        if ntend is not None and not (isinstance(ntend, (int, float)) and not isinstance(ntend, bool)
+                                      and float(ntend).is_integer()):
+            n.add("unmapped", "tender.numberOfTenderers", repr(ntend))
+            ntend = None
+        details = rel.get("bids", {}).get("details") if isinstance(rel.get("bids"), dict) else None
+        if not duplicate:
+            self._x("ocds_tenders", **{
+                "ocid": ocid, "release_id": _s(rel.get("id")), "release_date": _s(rel.get("date")),
+                "tender_ocds_id": _s(tender.get("id")), "status": status, "status_raw": status_raw,
+                "procurement_method": method_raw, "procurement_method_details": pmd,
+                "number_of_tenderers": int(ntend) if ntend is not None else None,
+                "value_amount": t_amount, "value_currency": t_cur,
+                "main_procurement_category": _s(tender.get("mainProcurementCategory")),
+                "award_criteria": _s(tender.get("awardCriteria")),
+                "tender_period_start": start, "tender_period_end": end,
+                "buyer_id": buyer_id, "procuring_entity_id": entity if has_tender else None,
+                "procuring_entity_known": bool(known), "has_bid_details": isinstance(details, list),
+                "row_no": row_no})
+        self._bids(ocid, _l(details), parties, row_no, hocba, duplicate, has_tender)
+        award_vendors = self._awards(ocid, awards, award_status, parties, row_no, hocba, duplicate)
+        self._contracts(ocid, rel, awards, award_vendors, buyer_id, parties, row_no, hocba,
+                        duplicate, has_tender)
+
+    def _dt_value(self, v, hocba: bool):
+        """A date-time for the contract's datetime columns: as written (the contract parser
+        converts it to Vietnam time); in this workbench's own export a Vietnam midnight stands
+        for a date without a time."""
+        s = _s(v)
+        if s and hocba and s.endswith("T00:00:00+07:00"):
+            return s[:10]
+        return s
+
+    def _bids(self, ocid, details, parties, row_no, hocba, duplicate, has_tender):
+        n = self.notes
+        kept_only = Counter()
+        seen_ids: set = set()
+        bid_rows = self.extras["ocds_bids"]
+        tenderer_rows = self.extras["ocds_bid_tenderers"]
+        for j, b in enumerate(details, start=1):
+            if not isinstance(b, dict):
+                continue
+            bid_id = _uniq(_s(b.get("id")) or f"#{j}", seen_ids, j)
+            status, status_raw = _norm_code(_s(b.get("status")), R.BID_STATUS, _BID_SYNONYMS, n,
+                                            "bid.status")
+            if (_s(b.get("statusDetails")) or "").casefold() == "late":
+                status = "late"
+            amount, cur, vnd = self._amount(b.get("value"), "bid.value")
+            date, date_raw, _ = self._instant(b.get("date"))
+            tenderers = [t for t in _l(b.get("tenderers")) if isinstance(t, dict)]
+            ids = []
+            for pos, t in enumerate(tenderers, start=1):
+                vid, vn = self._vendor(t, parties, row_no, hocba)
+                ids.append((vid, vn))
+                if not duplicate:
+                    tid = _s(t.get("id"))
+                    party = parties.get(tid, t) if tid else t
+                    tenderer_rows.append((ocid, bid_id, pos, vid, tid, _s(party.get("name"))))
+            known = list(dict.fromkeys(x for x in ids if x[0]))
+            ids = list(dict.fromkeys(ids))
+            contract_vendor = None
+            if len(known) == 1 and len(ids) == 1 and status not in ("pending", "invited") and has_tender:
+                vid, vn = known[0]
+                contract_vendor = vid
+                rows = self.t["bids"] if vn else self.f["bids"]
+                rows.add(row_no, tender_id=ocid, vendor_id=vid, price_vnd=vnd,
+                         submitted_on=self._dt_value(b.get("date"), hocba),
+                         status=status if status in ENUMS["bid_status"] else status_raw)
+            elif not known:
+                kept_only["no known tenderer"] += 1
+            elif len(ids) > 1:
+                kept_only["consortium"] += 1
+            else:
+                kept_only[status or "?"] += 1
+            if not duplicate:
+                bid_rows.append((ocid, bid_id, j, status, status_raw, amount, cur, date, date_raw,
+                                 len(known), contract_vendor, row_no))
+        for why, k in kept_only.items():
+            n.add("info", "hồ sơ dự thầu chỉ lưu trong ocds_bids (không có nhà thầu duy nhất đã biết "
+                          "hoặc trạng thái pending/invited) / bids kept in ocds_bids only (no single "
+                          "known tenderer, or status pending/invited)", why)
+            if k > 1:
+                n.counts[("info", "hồ sơ dự thầu chỉ lưu trong ocds_bids (không có nhà thầu duy "
+                                  "nhất đã biết hoặc trạng thái pending/invited) / bids kept in "
+                                  "ocds_bids only (no single known tenderer, or status "
+                                  "pending/invited)", why)] += k - 1
+
+    def _awards(self, ocid, awards, award_status, parties, row_no, hocba, duplicate):
+        out = {}
+        seen_ids: set = set()
+        for i, a in enumerate(awards):
+            award_id = _uniq(_s(a.get("id")) or f"#{i + 1}", seen_ids, i + 1)
+            amount, cur, _ = self._amount(a.get("value"), "award.value")
+            vids = []
+            for pos, s in enumerate([x for x in _l(a.get("suppliers")) if isinstance(x, dict)], 1):
+                vid, vn = self._vendor(s, parties, row_no, hocba)
+                vids.append((vid, vn))
+                if not duplicate:
+                    sid = _s(s.get("id"))
+                    party = parties.get(sid, s) if sid else s
+                    self.extras["ocds_award_suppliers"].append(
+                        (ocid, award_id, pos, vid, sid, _s(party.get("name"))))
+            out[award_id] = (vids, a, amount, cur)
+            rb = a.get("relatedBids")
+            if rb is None and _s(a.get("relatedBid")):
+                rb = [a.get("relatedBid")]
+            if not duplicate:
+                self._x("ocds_awards", **{
+                    "ocid": ocid, "award_id": award_id, "position": i + 1,
+                    "status": award_status.get(i), "status_raw": _s(a.get("status")),
+                    "date": self._instant(a.get("date"))[0], "amount": amount, "currency": cur,
+                    "n_suppliers": len([v for v in vids if v[0]]),
+                    "related_bids": " ".join(x for x in (_s(r) for r in _l(rb)) if x) or None,
+                    "row_no": row_no})
+        return out
+
+    def _contracts(self, ocid, rel, awards, award_vendors, buyer_id, parties, row_no, hocba,
+                   duplicate, has_tender):
+        n = self.notes
+        contracts = [c for c in _l(rel.get("contracts")) if isinstance(c, dict)]
+        only_award = next(iter(award_vendors)) if len(award_vendors) == 1 else None
+        seen_ids: set = set()
+        for k, c in enumerate(contracts, start=1):
+            cid_ocds = _uniq(_s(c.get("id")) or f"#{k}", seen_ids, k)
+            award_id = _s(c.get("awardID")) or only_award
+            if award_id not in award_vendors and only_award is not None:
+                n.add("info", "contract.awardID không khớp award nào; dùng award duy nhất của quy "
+                              "trình / contract.awardID matches no award; the process's only "
+                              "award is used", f"{award_id} → {only_award}")
+                award_id = only_award
+            vids, award, a_amount, a_cur = award_vendors.get(award_id, ([], {}, None, None))
+            amount, cur, vnd = self._amount(c.get("value"), "contract.value")
+            value_from = "contract"
+            if amount is None and a_amount is not None:
+                amount, cur, vnd = self._amount(award.get("value"), "award.value")
+                value_from = "award"
+            status, status_raw = _norm_code(_s(c.get("status")), R.CONTRACT_STATUS, None, n,
+                                            "contract.status")
+            contract_id = cid_ocds if hocba else f"{ocid}/{cid_ocds}"
+            vids = list(dict.fromkeys(vids))
+            known = [v for v in vids if v[0]]
+            landed_as = None
+            if len(known) == 1 and len(vids) == 1:
+                vid, vn = known[0]
+                landed_as = contract_id
+                period = _d(c.get("period"))
+                rows = self.t["contracts"] if vn else self.f["contracts"]
+                rows.add(row_no, contract_id=contract_id, tender_id=ocid if has_tender else None,
+                         vendor_id=vid,
+                         procuring_entity_id=self._authority(c.get("buyer"), parties, row_no, hocba)
+                         if hocba and isinstance(c.get("buyer"), dict) else (
+                             None if has_tender else buyer_id),
+                         signed_on=_day(c.get("dateSigned")), value_vnd=vnd,
+                         start_on=_day(period.get("startDate")), end_on=_day(period.get("endDate")))
+                items = [x for x in _l(c.get("items")) if isinstance(x, dict)]
+                if not items and award_id in award_vendors and sum(
+                        1 for cc in contracts if (_s(cc.get("awardID")) or only_award) == award_id) == 1:
+                    items = [x for x in _l(award.get("items")) if isinstance(x, dict)]
+                self._lines(contract_id, ocid, items, row_no, hocba)
+            else:
+                why = "no supplier" if not known else "several suppliers (consortium)"
+                n.add("info", "hợp đồng chỉ lưu trong ocds_contracts (không có đúng một nhà cung "
+                              "cấp đã biết) / contracts kept in ocds_contracts only (not exactly "
+                              "one known supplier)", why)
+            if not duplicate:
+                self._x("ocds_contracts", **{
+                    "ocid": ocid, "contract_ocds_id": cid_ocds, "contract_id": landed_as,
+                    "award_id": award_id, "status": status, "status_raw": status_raw,
+                    "amount": amount, "currency": cur, "value_from": value_from if amount is not None else None,
+                    "date_signed": _s(c.get("dateSigned")), "row_no": row_no})
+
+    def _lines(self, contract_id, ocid, items, row_no, hocba):
+        table = self.t["contract_lines"]
+        add_row = table.add_row
+        intern = self._intern
+        extra = self.extras["ocds_contract_lines"]
+        units, services = ENUMS["unit"], SERVICES
+        for line_no, it in enumerate(items, start=1):
+            unit = _d(it.get("unit"))
+            amount, cur, vnd = self._amount(unit.get("value"), "item.unit.value")
+            unit_name = _s(unit.get("name"))
+            our_unit = unit_name if unit_name in units else ("other" if unit_name else None)
+            qty = it.get("quantity")
+            if not (qty.__class__ is int or qty.__class__ is float):
+                qty = _s(qty)
+            if hocba:
+                service = _s(it.get("service"))
+                given = _s(it.get("lineNo"))
+                row = [contract_id, given, _s(it.get("schoolID"))]
+                line_key = int(given) if given and given.isdigit() else line_no
+            else:
+                service = None
+                row = [contract_id, line_no, None]
+                line_key = line_no
+            desc = _s(it.get("description"))
+            if desc is not None:
+                desc = intern.setdefault(desc, desc)    # repeated texts are held once
+            row += [desc, service if service in services else "other", qty, our_unit, vnd]
+            add_row(row_no, row)
+            extra.append((contract_id, line_key, ocid, _s(it.get("id")), amount, cur, unit_name))
+
+    # -- the result ----------------------------------------------------------------------------
+    def tables(self, source: str) -> list[RawTable]:
+        out = []
+        for name in ("authorities", "vendors", "tenders", "bids", "contracts", "contract_lines"):
+            if len(self.t[name]):
+                out.append(self.t[name].raw_table(source))
+            if name in self.f and len(self.f[name]):
+                out.append(self.f[name].raw_table(source))
+        return out
+
+
+# The hot paths above write these tables' rows as tuples in this order.
+assert ocds_store.DATA_COLUMNS["ocds_bids"] == (
+    "ocid", "bid_id", "position", "status", "status_raw", "amount", "currency", "date", "date_raw",
+    "n_tenderers", "contract_vendor_id", "row_no")
+assert ocds_store.DATA_COLUMNS["ocds_bid_tenderers"] == (
+    "ocid", "bid_id", "position", "vendor_id", "party_id", "name")
+assert ocds_store.DATA_COLUMNS["ocds_award_suppliers"] == (
+    "ocid", "award_id", "position", "vendor_id", "party_id", "name")
+assert ocds_store.DATA_COLUMNS["ocds_contract_lines"] == (
+    "contract_id", "line_no", "ocid", "item_ocds_id", "unit_amount", "currency", "unit_name")
+assert TABLES["contract_lines"].column_names == [
+    "contract_id", "line_no", "school_id", "item", "service", "quantity", "unit", "unit_price_vnd"]
+
+
+def _uniq(local_id: str, seen: set, position: int) -> str:
+    """An id unique within its block: a repeated one gets ``#<position>`` (OCDS says ids are
+    unique within the block; some publishers repeat them)."""
+    if local_id in seen:
+        local_id = f"{local_id}#{position}"
+    seen.add(local_id)
+    return local_id
+
+
+def _looks_vn(vendor_id: str) -> bool:
+    try:
+        parse_tax_code(vendor_id)
+        return True
+    except ValueProblem:
+        return False
+
+
+def _unversion(v):
+    """A versioned release's field values → the latest value of each (a compiled release)."""
+    if isinstance(v, dict):
+        return {k: _unversion(x) for k, x in v.items()}
+    if isinstance(v, list):
+        if v and all(isinstance(x, dict) and "releaseID" in x and "value" in x for x in v):
+            return _unversion(v[-1]["value"])
+        return [_unversion(x) for x in v]
+    return v
+
+
+def _is_versioned(obj: dict) -> bool:
+    for k in ("initiationType", "tag", "date", "language"):
+        v = obj.get(k)
+        if isinstance(v, list) and v and isinstance(v[0], dict) and "releaseID" in v[0]:
+            return True
+    tender = obj.get("tender")
+    if isinstance(tender, dict):
+        for v in tender.values():
+            if isinstance(v, list) and v and isinstance(v[0], dict) and "releaseID" in v[0]:
+                return True
+    return False
+
+
+class _Reader:
+    """Classifies the JSON values of one file and feeds the mapper."""
+
+    def __init__(self, path: Path, mapper: _Mapper):
+        self.path = path
+        self.m = mapper
+        self.spool = _Spool()
+        self.compiled: set[str] = set()
+        self.index = 0
+        self.kinds: Counter = Counter()
+        self.meta: dict = {}
+        self._merger = None
+
+    def value(self, obj, key: str | None = None) -> None:
+        """One JSON value: a package, record, release or something else."""
+        if not isinstance(obj, dict):
+            self.index += 1
+            self.m.notes.add("info", "giá trị JSON không phải đối tượng OCDS, bỏ qua / JSON value "
+                                     "that is not an OCDS object, skipped", f"#{self.index}")
+            return
+        if key == "records":
+            self.record(obj)
+            return
+        if key == "releases":
+            self.release(obj)
+            return
+        if "ocid" not in obj and isinstance(obj.get("releases"), list):
+            self.package(obj)
+            for r in obj["releases"]:
+                self.value(r, "releases")
+            return
+        if "ocid" not in obj and isinstance(obj.get("records"), list):
+            self.package(obj)
+            for r in obj["records"]:
+                self.value(r, "records")
+            return
+        if ("compiledRelease" in obj or "versionedRelease" in obj
+                or ("ocid" in obj and isinstance(obj.get("releases"), list))):
+            self.record(obj)
+            return
+        if "ocid" in obj:
+            self.release(obj)
+            return
+        self.index += 1
+        self.m.notes.add("info", "đối tượng JSON không phải release, record hay package OCDS, bỏ "
+                                 "qua / JSON object that is not an OCDS release, record or "
+                                 "package, skipped", f"#{self.index}")
+
+    def package(self, meta: dict) -> None:
+        self.kinds["package"] += 1
+        pub = _d(meta.get("publisher"))
+        if _s(pub.get("name")) and "publisher" not in self.meta:
+            self.meta["publisher"] = _s(pub.get("name"))
+        if _s(meta.get("version")):
+            self.meta.setdefault("version", _s(meta.get("version")))
+
+    def top(self, meta: dict, streamed: list[str]) -> None:
+        """The rest of a top-level object whose releases/records were streamed."""
+        if "compiledRelease" in meta or "versionedRelease" in meta:
+            self.record(meta, releases_streamed=True)   # a bare record (some omit its ocid)
+        elif "ocid" in meta:
+            if streamed:
+                self.kinds["record"] += 1   # a record with embedded releases, already spooled
+            else:
+                self.value(meta)
+        elif streamed:
+            self.package(meta)
+        else:
+            self.value(meta)
+
+    def record(self, rec: dict, releases_streamed: bool = False) -> None:
+        self.index += 1
+        self.kinds["record"] += 1
+        cr = rec.get("compiledRelease")
+        ocid = _s(rec.get("ocid")) or (_s(cr.get("ocid")) if isinstance(cr, dict) else None)
+        if isinstance(cr, dict):
+            self.compiled_release(cr, self.index, ocid)
+            return
+        vr = rec.get("versionedRelease")
+        if isinstance(vr, dict):
+            self.kinds["versioned"] += 1
+            self.compiled_release(_unversion(vr), self.index, ocid)
+            return
+        if releases_streamed:
+            return
+        rels = [r for r in _l(rec.get("releases")) if isinstance(r, dict)]
+        embedded = [r for r in rels if set(r) - {"url", "date", "tag"}]
+        if not embedded:
+            self.m.notes.add("info", "record chỉ có liên kết tới các release, không có "
+                                     "compiledRelease: không đọc được nếu không tải về (bỏ qua) / "
+                                     "record with linked releases only and no compiledRelease: "
+                                     "cannot be read without downloading (skipped)", ocid or "")
+            return
+        for r in embedded:
+            r.setdefault("ocid", ocid)
+            self.release(r, count=False)
+
+    def release(self, rel: dict, count: bool = True, spool: bool = False) -> None:
+        self.index += 1
+        if not set(rel) - {"url", "date", "tag"}:
+            self.kinds["linked_release"] += 1     # a record's link to a release: nothing to read
+            return
+        if _is_versioned(rel):
+            self.kinds["versioned"] += 1
+            self.compiled_release(_unversion(rel), self.index, _s(rel.get("ocid")))
+            return
+        tag = rel.get("tag")
+        tags = tag if isinstance(tag, list) else ([tag] if isinstance(tag, str) else [])
+        if (not tags or "compiled" in tags) and not spool:
+            self.compiled_release(rel, self.index, _s(rel.get("ocid")))
+            return
+        import orjson
+        ocid = _s(rel.get("ocid"))
+        if ocid is None:
+            self.m.notes.add("info", "bản phát hành không có ocid, bỏ qua / release without an "
+                                     "ocid, skipped", f"#{self.index}")
+            return
+        self.kinds["release"] += 1
+        self.spool.add(ocid, self.index, orjson.dumps(rel))
+
+    def compiled_release(self, rel: dict, row: int, ocid: str | None) -> None:
+        self.kinds["compiled"] += 1
+        if ocid and "ocid" not in rel:
+            rel["ocid"] = ocid
+        if ocid:
+            self.compiled.add(ocid)
+        self.m.release(rel, row)
+
+    def finish(self) -> None:
+        """Compile the spooled releases by ocid (those with a compiled release are skipped)."""
+        import orjson
+        try:
+            for ocid, items in self.spool.groups():
+                if ocid in self.compiled:
+                    self.m.notes.add("info", "release bỏ qua vì đã có compiledRelease cùng ocid / "
+                                             "releases skipped: a compiled release of the same "
+                                             "ocid was read", "")
+                    continue
+                rels = [orjson.loads(d) for _, d in items]
+                row = items[-1][0]
+                if len(rels) == 1:
+                    self.m.release(rels[0], row)
+                    continue
+                self.m.release(self._merge(ocid, rels), row)
+        finally:
+            self.spool.close()
+
+    def _merge(self, ocid: str, rels: list[dict]) -> dict:
+        import warnings
+
+        from ocdsmerge import Merger
+        from ocdsmerge.exceptions import OCDSMergeError
+        if self._merger is None:
+            self._merger = Merger(merge_rules=R.MERGE_RULES)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = self._merger.create_compiled_release(rels)
+            self.kinds["merged"] += 1
+            return out
+        except (OCDSMergeError, TypeError, KeyError, ValueError) as e:
+            self.m.notes.add("info", "không ghép được các release theo quy tắc OCDS; dùng release "
+                                     "cuối cùng / releases could not be merged by the OCDS merge "
+                                     "rules; the last one is used", f"{ocid}: {e}"[:160])
+            return rels[-1]
+
+
+def _read(path: Path, legacy: bool) -> tuple[_Mapper, _Reader]:
+    mapper = _Mapper(str(path))
+    reader = _Reader(path, mapper)
+    if _is_lines_name(path):
+        if _read_lines(path, legacy, reader):
+            reader.finish()
+            return mapper, reader
+        mapper = _Mapper(str(path))
+        reader = _Reader(path, mapper)
+    f = _open(path, legacy)
+    try:
+        for ev in _stream_values(f):
+            if ev[0] == "item":
+                if ev[1] == "releases" and ev[3] != "package" and isinstance(ev[2], dict):
+                    reader.release(ev[2], spool=True)   # compiled once the object is known
+                else:
+                    reader.value(ev[2], ev[1])
+            elif ev[0] == "top":
+                reader.top(ev[1], ev[2])
+            else:
+                reader.value(ev[1])
+    finally:
+        f.close()
+    reader.finish()
+    return mapper, reader
+
+
+def _read_lines(path: Path, legacy: bool, reader: _Reader) -> bool:
+    """JSON lines, one value a line; False when the first line is not a whole JSON value (the
+    file is then read as a JSON stream)."""
+    import orjson
+    f = _open(path, legacy)
+    first = True
+    try:
+        for line_no, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError as e:
+                if first:
+                    return False
+                if not legacy and not _valid_utf8(line):
+                    raise _NotUtf8() from None
+                reader.m.notes.add("info", "dòng không phải JSON hợp lệ, bỏ qua / line that is not "
+                                           "valid JSON, skipped", f"{line_no}: {str(e)[:80]}")
+                continue
+            first = False
+            reader.index = line_no - 1     # row numbers are line numbers
+            if isinstance(obj, list):
+                for o in obj:
+                    reader.value(o)
+                    reader.index = line_no - 1
+            else:
+                reader.value(obj)
+    finally:
+        f.close()
+    return True
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _valid_utf8(b: bytes) -> bool:
+    try:
+        b.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def read_ocds(path: str | Path) -> OcdsSource:
+    """Read one OCDS file (see the module docstring); :class:`UnreadableInput` when it cannot be
+    read at all (not JSON, empty, broken gzip, no OCDS release in it)."""
+    p = Path(path)
+    if p.stat().st_size == 0:
+        raise UnreadableInput(f"{p}: tệp rỗng, không có dữ liệu OCDS / the file is empty, no OCDS "
+                              f"data. Kiểm tra lại việc tải tệp / check how the file was downloaded.")
+    legacy = False
+    try:
+        mapper, reader = _read(p, False)
+    except _NotUtf8:
+        legacy = True
+    except Exception as e:
+        if not _is_json_error(e):
+            raise
+        if _is_utf8(p):
+            raise UnreadableInput(_unreadable(p, e)) from None
+        legacy = True
+    if legacy:
+        try:
+            mapper, reader = _read(p, True)
+        except Exception as e:
+            if not _is_json_error(e):
+                raise
+            raise UnreadableInput(_unreadable(p, e)) from None
+    if not reader.kinds:
+        raise UnreadableInput(f"{p}: không có release, record hay package OCDS nào / no OCDS "
+                              f"release, record or package in this file")
+    src = OcdsSource(str(p), "ocds", sha256_of(p))
+    src.tables = mapper.tables(str(p))
+    src.extras = mapper.extras
+    src.warnings = mapper.notes.messages(str(p))
+    if legacy:
+        src.warnings.insert(0, f"{p}: tệp không phải UTF-8, đã đọc theo ISO-8859-1 (Latin-1) / the "
+                               f"file is not UTF-8; read as ISO-8859-1 (Latin-1)")
+    if mapper.releases == 0:
+        src.warnings.append(f"{p}: không có release OCDS nào dùng được / no usable OCDS release")
+    src.meta = {"ocds": {"compiled_releases": mapper.releases, **dict(reader.kinds),
+                         **reader.meta, "encoding": "iso-8859-1" if legacy else "utf-8"}}
+    return src
+
+
+def _is_json_error(e: Exception) -> bool:
+    import zlib
+
+    import ijson
+    return isinstance(e, (ijson.common.JSONError, ijson.common.IncompleteJSONError, EOFError,
+                          gzip.BadGzipFile, zlib.error, UnicodeDecodeError))
+
+
+def _unreadable(p: Path, e: Exception) -> str:
+    what = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+    return (f"{p}: không đọc được như JSON/OCDS ({what}). Tệp có thể bị cắt cụt khi tải về hoặc "
+            f"không phải JSON; hãy tải lại hoặc kiểm tra bằng một trình kiểm tra JSON. / cannot be "
+            f"read as JSON/OCDS ({what}). The file may be truncated or not JSON; download it again "
+            f"or check it with a JSON validator.")
+
+
+# --- the ingest hook --------------------------------------------------------------------------
+def land_ocds_extras(conn, source_data, ingest_id: int, source_id: int) -> dict:
+    """Write the OCDS-only rows of ``source_data`` (an :class:`OcdsSource`) in the ingest's
+    transaction ``conn``: rows of the same ocids (and parties of the same ids) are replaced.
+    Returns ``{table: rows written}``; does nothing for other sources."""
+    extras = getattr(source_data, "extras", None)
+    if not extras:
+        return {}
+    from sqlalchemy import select
+
+    from . import ocds_store as S
+    written = {}
+    ocids = {r[0] for r in extras.get("ocds_tenders", ())}
+    stored = {r[0] for r in conn.execute(select(S.ocds_tenders.c.ocid))}
+    gone = sorted(ocids & stored)
+    for name in S.BY_OCID if gone else ():
+        t = S.TABLES[name]
+        for i in range(0, len(gone), 500):
+            conn.execute(t.delete().where(t.c.ocid.in_(gone[i:i + 500])))
+    keyed = {"ocds_contract_lines": (0, 1), "ocds_parties": (0, 1)}
+    for name, t in S.TABLES.items():
+        rows = extras.get(name)
+        if not rows:
+            continue
+        if name in keyed:
+            a, b = keyed[name]
+            uniq = {}
+            for r in rows:
+                uniq.setdefault((r[a], r[b]), r)
+            rows = list(uniq.values())
+            col_a, col_b = t.c[S.DATA_COLUMNS[name][a]], t.c[S.DATA_COLUMNS[name][b]]
+            have = {tuple(k) for k in conn.execute(select(col_a, col_b))}
+            old = sorted(k for k in uniq if k in have)
+            by_first: dict = {}
+            for x, y in old:
+                by_first.setdefault(x, []).append(y)
+            for x, ys in by_first.items():
+                for i in range(0, len(ys), 500):
+                    conn.execute(t.delete().where(col_a == x, col_b.in_(ys[i:i + 500])))
+        cols = list(S.DATA_COLUMNS[name]) + ["ingest_id", "source_id"]
+        book = (ingest_id, source_id)
+        _executemany(conn, t.name, cols, [r + book for r in rows])
+        written[name] = len(rows)
+    return written
+
+
+def _executemany(conn, table: str, cols: list[str], rows: list[tuple]) -> None:
+    dialect = conn.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        from sqlalchemy import table as sa_table, column
+        t = sa_table(table, *[column(c) for c in cols])
+        conn.execute(t.insert(), [dict(zip(cols, r)) for r in rows])
+        return
+    mark = "?" if dialect == "sqlite" else "%s"
+    sql = (f'INSERT INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) '
+           f'VALUES ({", ".join([mark] * len(cols))})')
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        for i in range(0, len(rows), 50_000):
+            cur.executemany(sql, rows[i:i + 50_000])
+    finally:
+        cur.close()

@@ -1,0 +1,184 @@
+"""Store tables for what OCDS carries beyond the CSV contract (data-contract.md, "OCDS").
+
+The contract tables (``tenders``, ``bids``, ``contracts``, ...) hold what fits the contract; these
+tables keep the rest, keyed by ``ocid`` (= ``tenders.tender_id``), so that flags can follow a
+contracting process the way an OCDS tool does:
+
+- ``ocds_tenders`` — one row per contracting process: tender status, ``procurementMethod`` and
+  ``procurementMethodDetails`` as written, ``numberOfTenderers``, the tender value *with its
+  currency*, whether the buyer and the procuring entity were known;
+- ``ocds_bids`` / ``ocds_bid_tenderers`` — every bid of ``bids.details`` with its id, its status
+  (the bids extension's codes, ``pending`` and ``invited`` included; non-standard codes mapped where
+  unambiguous, else kept only in ``status_raw``), value, currency and date, and *all* its tenderers
+  (a consortium is one bid with several tenderers; a bid with no known tenderer has none);
+- ``ocds_awards`` / ``ocds_award_suppliers`` — awards with status, value, currency and suppliers;
+- ``ocds_contracts`` — every OCDS contract with its status, value and currency, and the
+  ``contracts.contract_id`` it landed as (empty when it did not fit the contract table);
+- ``ocds_contract_lines`` — the currency and exact unit price of each contract line;
+- ``ocds_parties`` — how each vendor and authority id was made from the OCDS party (scheme,
+  identifier, party id, name).
+
+Amounts here are exact (``Float``) in their own currency.  The contract's ``*_vnd`` columns hold
+an OCDS amount only when its currency is VND, so that no flag can mix currencies.
+
+Tables are registered on :data:`procurement.store.metadata`; the schema upgrade
+(:func:`procurement.store.ensure_schema`) adds them to an existing store.  Rows are replaced per
+``ocid`` on every ingest of that process (the latest input wins, as for the contract tables).
+"""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Float, Integer, String, Table, Text
+
+from .store import metadata
+
+_BOOK = lambda: [Column("row_no", Integer), Column("ingest_id", Integer),  # noqa: E731
+                 Column("source_id", Integer)]
+
+ocds_tenders = Table(
+    "ocds_tenders", metadata,
+    Column("ocid", Text, primary_key=True),
+    Column("release_id", Text),
+    Column("release_date", String(40)),
+    Column("tender_ocds_id", Text),                 # tender.id
+    Column("status", String(64)),                   # tenderStatus code (mapped), else empty
+    Column("status_raw", Text),                     # as written
+    Column("procurement_method", Text),             # as written
+    Column("procurement_method_details", Text),     # as written (Cardinal: EXC, NPC, ...)
+    Column("number_of_tenderers", Integer),
+    Column("value_amount", Float),
+    Column("value_currency", String(16)),
+    Column("main_procurement_category", Text),
+    Column("award_criteria", Text),
+    Column("tender_period_start", String(40)),      # canonical instant (Vietnam time) or date
+    Column("tender_period_end", String(40)),
+    Column("buyer_id", Text),                       # authority id, empty when unknown
+    Column("procuring_entity_id", Text),            # the id used in tenders (maybe a placeholder)
+    Column("procuring_entity_known", Boolean),
+    Column("has_bid_details", Boolean),             # bids.details was present
+    *_BOOK(),
+)
+
+ocds_bids = Table(
+    "ocds_bids", metadata,
+    Column("ocid", Text, primary_key=True),
+    Column("bid_id", Text, primary_key=True),       # bid.id, or "#<position>" when it had none
+    Column("position", Integer),                    # 1-based, in bids.details
+    Column("status", String(32)),                   # bidStatus code (or "late"), mapped; else empty
+    Column("status_raw", Text),
+    Column("amount", Float),
+    Column("currency", String(16)),
+    Column("date", String(40)),                     # canonical instant (Vietnam time)
+    Column("date_raw", Text),
+    Column("n_tenderers", Integer),                 # 0: no known tenderer; ≥ 2: a consortium
+    Column("contract_vendor_id", String(20)),       # the bids.vendor_id it was offered as, if any
+    *_BOOK(),
+)
+
+ocds_bid_tenderers = Table(
+    "ocds_bid_tenderers", metadata,
+    Column("ocid", Text, primary_key=True),
+    Column("bid_id", Text, primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("vendor_id", String(20)),                # vendors.vendor_id; empty when unknown
+    Column("party_id", Text),
+    Column("name", Text),
+    Column("ingest_id", Integer), Column("source_id", Integer),
+)
+
+ocds_awards = Table(
+    "ocds_awards", metadata,
+    Column("ocid", Text, primary_key=True),
+    Column("award_id", Text, primary_key=True),     # award.id, or "#<position>"
+    Column("position", Integer),
+    Column("status", String(32)),                   # awardStatus code (mapped); else empty
+    Column("status_raw", Text),
+    Column("date", String(40)),
+    Column("amount", Float),
+    Column("currency", String(16)),
+    Column("n_suppliers", Integer),
+    Column("related_bids", Text),                   # bid ids separated by a space
+    *_BOOK(),
+)
+
+ocds_award_suppliers = Table(
+    "ocds_award_suppliers", metadata,
+    Column("ocid", Text, primary_key=True),
+    Column("award_id", Text, primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("vendor_id", String(20)),
+    Column("party_id", Text),
+    Column("name", Text),
+    Column("ingest_id", Integer), Column("source_id", Integer),
+)
+
+ocds_contracts = Table(
+    "ocds_contracts", metadata,
+    Column("ocid", Text, primary_key=True),
+    Column("contract_ocds_id", Text, primary_key=True),   # contract.id, or "#<position>"
+    Column("contract_id", Text),                    # contracts.contract_id offered, if any
+    Column("award_id", Text),
+    Column("status", String(32)),
+    Column("status_raw", Text),
+    Column("amount", Float),
+    Column("currency", String(16)),
+    Column("value_from", String(16)),               # "contract" or "award" (contract had none)
+    Column("date_signed", String(40)),
+    *_BOOK(),
+)
+
+ocds_contract_lines = Table(
+    "ocds_contract_lines", metadata,
+    Column("contract_id", Text, primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("ocid", Text, index=True),
+    Column("item_ocds_id", Text),
+    Column("unit_amount", Float),
+    Column("currency", String(16)),
+    Column("unit_name", Text),
+    Column("ingest_id", Integer), Column("source_id", Integer),
+)
+
+ocds_parties = Table(
+    "ocds_parties", metadata,
+    Column("table_name", String(16), primary_key=True),    # "vendors" or "authorities"
+    Column("entity_id", Text, primary_key=True),           # vendor_id / authority_id
+    Column("scheme", Text),
+    Column("identifier", Text),
+    Column("party_id", Text),
+    Column("name", Text),
+    Column("ingest_id", Integer), Column("source_id", Integer),
+)
+
+#: Tables replaced per ocid, in the order they are written.
+BY_OCID = ("ocds_tenders", "ocds_bids", "ocds_bid_tenderers", "ocds_awards",
+           "ocds_award_suppliers", "ocds_contracts", "ocds_contract_lines")
+
+TABLES = {t.name: t for t in (ocds_tenders, ocds_bids, ocds_bid_tenderers, ocds_awards,
+                               ocds_award_suppliers, ocds_contracts, ocds_contract_lines,
+                               ocds_parties)}
+
+
+#: The columns a reader fills, in order (every column but the last two, ingest_id and
+#: source_id, which the ingest fills): ``extras[table]`` rows are tuples in this order.
+DATA_COLUMNS: dict[str, tuple[str, ...]] = {
+    name: tuple(c.name for c in t.columns)[:-2] for name, t in TABLES.items()}
+
+
+def as_dicts(name: str, rows) -> list[dict]:
+    """Extras rows of ``name`` as dicts (for tests and tools)."""
+    cols = DATA_COLUMNS[name]
+    return [dict(zip(cols, r)) for r in rows]
+
+
+def load_ocds_frames(engine) -> dict:
+    """Every OCDS table as a DataFrame (empty frames when the store holds no OCDS data), for
+    flags that need what only OCDS carries (see docs/ocds.md, "For the flags")."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    out = {}
+    with engine.connect() as conn:
+        for name, t in TABLES.items():
+            res = conn.execute(select(t))
+            out[name] = pd.DataFrame(res.all(), columns=list(res.keys()))
+    return out

@@ -1,0 +1,318 @@
+"""The OCDS reader (procurement/ocds.py): containers, encodings, compiling, mapping, the OCDS-only
+tables, unreadable files, and what goes to quarantine or to the warnings."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from procurement import ocds_store as S
+from procurement import store
+from procurement.ingest import ingest
+from procurement.ocds import read_ocds
+from procurement.ocds_wiring import wired
+from procurement.readers import UnreadableInput
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "ocds"
+REAL = SHARED / "ocdskit-realdata"
+
+
+@pytest.fixture(autouse=True)
+def _hooks():
+    with wired():
+        yield
+
+
+def _write(path: Path, objs, mode: str = "lines") -> Path:
+    if mode == "lines":
+        path.write_text("\n".join(json.dumps(o, ensure_ascii=False) for o in objs) + "\n",
+                        encoding="utf-8")
+    elif mode == "package":
+        path.write_text(json.dumps({"uri": "x", "publishedDate": "2024-01-01T00:00:00Z",
+                                    "version": "1.1", "publisher": {"name": "p"},
+                                    "releases": objs}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _rows(url, table, *cols):
+    t = S.TABLES[table] if table in S.TABLES else store.contract_tables[table]
+    with store.get_engine(url).connect() as conn:
+        return [tuple(r) for r in conn.execute(select(*[t.c[c] for c in cols]).order_by(*[t.c[c] for c in cols]))]
+
+
+VN_RELEASE = {
+    "ocid": "ocds-vn-1", "id": "1", "date": "2024-06-01T00:00:00Z", "tag": ["compiled"],
+    "parties": [
+        {"id": "SGD01", "name": "Sở GD&ĐT Hà Nội", "roles": ["buyer", "procuringEntity"]},
+        {"id": "VN-MST-0100109106", "name": "Công ty A", "roles": ["tenderer", "supplier"],
+         "identifier": {"scheme": "VN-MST", "id": "0100109106"}},
+        {"id": "VN-MST-0101243150", "name": "Công ty B", "roles": ["tenderer"],
+         "identifier": {"scheme": "VN-MST", "id": "0101243150"}},
+        {"id": "GB-COH-01234567", "name": "UK Ltd", "roles": ["tenderer"],
+         "identifier": {"scheme": "GB-COH", "id": "01234567"}},
+        {"id": "UA-EDR-123456789012", "name": "Ukrainian LLC", "roles": ["tenderer"],
+         "identifier": {"scheme": "UA-EDR", "id": "123456789012"}},
+    ],
+    "buyer": {"id": "SGD01"},
+    "tender": {"id": "T1", "procurementMethod": "open", "status": "complete",
+               "procurementMethodDetails": "NPC", "numberOfTenderers": 5,
+               "value": {"amount": 100000000, "currency": "VND"},
+               "tenderPeriod": {"startDate": "2024-06-01T08:00:00+07:00",
+                                "endDate": "2024-06-20T10:00:00+07:00"},
+               "procuringEntity": {"id": "SGD01"}},
+    "bids": {"details": [
+        # 03:30 UTC is 10:30 Vietnam time: after the 10:00 +07:00 deadline (an instant compare).
+        {"id": "b1", "status": "valid", "date": "2024-06-20T03:30:00Z",
+         "value": {"amount": 90000000, "currency": "VND"}, "tenderers": [{"id": "VN-MST-0100109106"}]},
+        {"id": "b2", "status": "qualified", "value": {"amount": 95000000, "currency": "VND"},
+         "tenderers": [{"id": "VN-MST-0101243150"}]},
+        {"id": "b3", "status": "disqualified", "value": {"amount": 3500, "currency": "usd"},
+         "tenderers": [{"id": "GB-COH-01234567"}]},
+        {"id": "b4", "status": "valid", "value": {"amount": 91000000, "currency": "VND"},
+         "tenderers": [{"id": "GB-COH-01234567"}, {"id": "UA-EDR-123456789012"}]},
+        {"id": "b5", "status": "pending", "tenderers": [{"id": "UA-EDR-123456789012"}]},
+        {"id": "b6", "status": "invited"},
+        {"id": "b7", "status": "active", "tenderers": [{"id": "UA-EDR-123456789012"}]},
+    ]},
+    "awards": [{"id": "a1", "status": "active", "date": "2024-06-25T00:00:00+07:00",
+                "value": {"amount": 90000000, "currency": "VND"},
+                "suppliers": [{"id": "VN-MST-0100109106"}]}],
+    "contracts": [{"id": "c1", "awardID": "a1", "dateSigned": "2024-06-28T09:00:00+07:00",
+                   "value": {"amount": 90000000, "currency": "VND"},
+                   "items": [{"id": "i1", "description": "Phần mềm", "quantity": 10,
+                              "unit": {"name": "school", "value": {"amount": 9000000, "currency": "VND"}}}]}],
+}
+
+
+def test_mapping_foreign_ids_consortium_statuses_currencies(tmp_path, sqlite_url):
+    """VN-MST ids are tax codes, other schemes are kept with their prefix (never bad_tax_code);
+    a consortium, a pending, an invited bid and a bid with no tenderer stay in ocds_bids only;
+    `qualified` maps to valid and is reported; `active` is ambiguous: quarantined as bad_enum and
+    reported; a USD bid keeps its currency and no VND price."""
+    f = _write(tmp_path / "r.jsonl", [VN_RELEASE])
+    r = ingest([str(f)], sqlite_url)
+    assert r.exit_code == 3
+    assert [(q["table"], q["reason"], q["column"]) for q in r.report["quarantine"]] == [
+        ("bids", "bad_enum", "status")]
+    assert r.report["tables"]["bids"] == {"read": 4, "landed": 3, "quarantined": 1, "inserted": 3,
+                                          "updated": 0, "unchanged": 0}
+    assert _rows(sqlite_url, "bids", "vendor_id", "price_vnd", "status", "submitted_on") == [
+        ("0100109106", 90000000, "valid", "2024-06-20T10:30:00+07:00"),
+        ("0101243150", 95000000, "valid", None),
+        ("GB-COH-01234567", None, "disqualified", None)]
+    assert _rows(sqlite_url, "vendors", "vendor_id") == [
+        ("0100109106",), ("0101243150",), ("GB-COH-01234567",), ("UA-EDR-123456789012",)]
+    ob = {r[0]: r[1:] for r in _rows(sqlite_url, "ocds_bids", "bid_id", "status", "status_raw",
+                                      "amount", "currency", "n_tenderers", "contract_vendor_id")}
+    assert ob["b2"] == ("valid", "qualified", 95000000.0, "VND", 1, "0101243150")
+    assert ob["b3"] == ("disqualified", "disqualified", 3500.0, "USD", 1, "GB-COH-01234567")
+    assert ob["b4"] == ("valid", "valid", 91000000.0, "VND", 2, None)   # consortium: one bid
+    assert ob["b5"][:2] == ("pending", "pending") and ob["b5"][-1] is None
+    assert ob["b6"] == ("invited", "invited", None, None, 0, None)
+    assert ob["b7"][:2] == (None, "active")
+    assert _rows(sqlite_url, "ocds_bid_tenderers", "bid_id", "position", "vendor_id") == [
+        ("b1", 1, "0100109106"), ("b2", 1, "0101243150"), ("b3", 1, "GB-COH-01234567"),
+        ("b4", 1, "GB-COH-01234567"), ("b4", 2, "UA-EDR-123456789012"),
+        ("b5", 1, "UA-EDR-123456789012"), ("b7", 1, "UA-EDR-123456789012")]
+    t = _rows(sqlite_url, "ocds_tenders", "ocid", "status", "procurement_method_details",
+              "number_of_tenderers", "value_amount", "value_currency", "procuring_entity_known")
+    assert t == [("ocds-vn-1", "complete", "NPC", 5, 100000000.0, "VND", True)]
+    assert _rows(sqlite_url, "tenders", "tender_id", "method", "estimated_value_vnd", "awarded_on",
+                 "bid_deadline") == [("ocds-vn-1", "open_bidding", 100000000,
+                                      __import__("datetime").date(2024, 6, 25),
+                                      "2024-06-20T10:00:00+07:00")]
+    assert _rows(sqlite_url, "contracts", "contract_id", "vendor_id", "value_vnd") == [
+        ("ocds-vn-1/c1", "0100109106", 90000000)]
+    assert _rows(sqlite_url, "contract_lines", "contract_id", "line_no", "unit", "unit_price_vnd") == [
+        ("ocds-vn-1/c1", 1, "school", 9000000)]
+    w = "\n".join(r.report["warnings"])
+    assert "qualified → valid" in w and "usd → USD" in w and "bid.status" in w and "active" in w
+    assert "consortium" in w
+
+
+def test_bad_vn_tax_code_is_quarantined_foreign_12_digits_is_not_personal(tmp_path, sqlite_url):
+    rel = json.loads(json.dumps(VN_RELEASE))
+    rel["parties"][1]["identifier"]["id"] = "0100109107"        # wrong check digit
+    rel["parties"][1]["id"] = "P1"
+    rel["bids"]["details"][0]["tenderers"] = [{"id": "P1"}]
+    rel["awards"][0]["suppliers"] = [{"id": "P1"}]
+    f = _write(tmp_path / "r.jsonl", [rel])
+    r = ingest([str(f)], sqlite_url)
+    reasons = {(q["table"], q["reason"]) for q in r.report["quarantine"]}
+    assert ("vendors", "bad_tax_code") in reasons and ("bids", "bad_tax_code") in reasons
+    assert ("contracts", "bad_tax_code") in reasons
+    from procurement.values import is_personal_tax_code
+    assert not is_personal_tax_code("UA-EDR-123456789012")
+    assert ("UA-EDR-123456789012",) in _rows(sqlite_url, "vendors", "vendor_id")
+
+
+def test_missing_buyer_and_tenderer_are_unknown_not_broken(tmp_path, sqlite_url):
+    rel = {"ocid": "X1", "bids": {"details": [{"status": "valid", "value": {"amount": 5, "currency": "USD"}}]},
+           "awards": [{"status": "active"}]}
+    r = ingest([str(_write(tmp_path / "x.jsonl", [rel]))], sqlite_url)
+    assert r.exit_code == 0, r.report["quarantine"]
+    assert _rows(sqlite_url, "tenders", "tender_id", "procuring_entity_id", "method") == [
+        ("X1", "unknown:X1", "other")]
+    assert _rows(sqlite_url, "authorities", "authority_id", "kind") == [("unknown:X1", "other")]
+    assert _rows(sqlite_url, "ocds_tenders", "procuring_entity_known") == [(False,)]
+    assert _rows(sqlite_url, "ocds_bids", "bid_id", "n_tenderers", "amount", "currency") == [
+        ("#1", 0, 5.0, "USD")]
+    assert _rows(sqlite_url, "bids", "tender_id") == []
+
+
+def test_containers_give_the_same_rows(tmp_path, sqlite_url):
+    """Release package, JSON lines, concatenated JSON, gzip, a top-level array and a record
+    package all give the same contract rows."""
+    rels = [VN_RELEASE, dict(VN_RELEASE, ocid="ocds-vn-2")]
+    paths = {
+        "package": _write(tmp_path / "p.json", rels, "package"),
+        "lines": _write(tmp_path / "l.jsonl", rels),
+    }
+    (tmp_path / "c.json").write_text("".join(json.dumps(r) for r in rels), encoding="utf-8")
+    paths["concatenated"] = tmp_path / "c.json"
+    with gzip.open(tmp_path / "g.jsonl.gz", "wt", encoding="utf-8") as g:
+        g.write("\n".join(json.dumps(r) for r in rels))
+    paths["gzip"] = tmp_path / "g.jsonl.gz"
+    (tmp_path / "a.json").write_text(json.dumps(rels), encoding="utf-8")
+    paths["array"] = tmp_path / "a.json"
+    (tmp_path / "rp.json").write_text(json.dumps({"version": "1.1", "records": [
+        {"ocid": r["ocid"], "releases": [{"url": "http://x", "date": r["date"], "tag": ["tender"]}],
+         "compiledRelease": r} for r in rels]}), encoding="utf-8")
+    paths["records"] = tmp_path / "rp.json"
+    got = {}
+    for kind, p in paths.items():
+        src = read_ocds(p)
+        got[kind] = {rt.table + str(len(rt)): sorted(map(repr, zip(*rt.data.values())))
+                     for rt in src.tables}
+        assert sum(len(v) for v in src.extras.values()) > 0
+    first = got.pop("package")
+    assert first and all(v == first for v in got.values()), {k: v == first for k, v in got.items()}
+
+
+def test_releases_are_compiled_by_ocid_with_the_merge_rules(tmp_path):
+    """Two releases of one ocid (tender, then award with bids) compile into one tender whose
+    bids merge by id; a compiled release of the same ocid in the file wins."""
+    r1 = {"ocid": "M1", "id": "1", "date": "2024-01-01T00:00:00Z", "tag": ["tender"],
+          "tender": {"procurementMethod": "open", "title": "Old"},
+          "bids": {"details": [{"id": "x", "status": "pending", "tenderers": [{"id": "A"}]}]}}
+    r2 = {"ocid": "M1", "id": "2", "date": "2024-02-01T00:00:00Z", "tag": ["award"],
+          "tender": {"title": "New"},
+          "bids": {"details": [{"id": "x", "status": "valid"},
+                               {"id": "y", "status": "valid", "tenderers": [{"id": "B"}]}]}}
+    src = read_ocds(_write(tmp_path / "m.json", [r2, r1], "package"))
+    tenders = next(rt for rt in src.tables if rt.table == "tenders")
+    assert tenders.data["title"] == ["New"] and tenders.data["method"] == ["open_bidding"]
+    assert [(b["bid_id"], b["status"], b["n_tenderers"])
+            for b in S.as_dicts("ocds_bids", src.extras["ocds_bids"])] == [
+        ("x", "valid", 1), ("y", "valid", 1)]
+    assert src.meta["ocds"]["merged"] == 1
+    comp = dict(r2, tag=["compiled"], tender={"title": "Compiled", "procurementMethod": "direct"})
+    src = read_ocds(_write(tmp_path / "m2.json", [r1, comp, r2], "package"))
+    tenders = next(rt for rt in src.tables if rt.table == "tenders")
+    assert tenders.data["title"] == ["Compiled"]
+
+
+def test_real_encodings_versioned_and_linked_records():
+    """ISO-8859-1 and UTF-8 copies of one publication read the same; a versioned release reads as
+    the latest values; a record package with linked releases uses its compiled releases."""
+    latin = read_ocds(REAL / "release-package_encoding-iso-8859-1.json")
+    utf8 = read_ocds(REAL / "release-package_encoding-utf-8.json")
+    assert latin.meta["ocds"]["encoding"] == "iso-8859-1" and utf8.meta["ocds"]["encoding"] == "utf-8"
+    assert "ISO-8859-1" in latin.warnings[0]
+    names = lambda s: sorted(n for rt in s.tables if rt.table == "authorities" for n in rt.data["name"])
+    assert names(latin) == names(utf8) and any("Í" in n or "Ó" in n or "É" in n for n in names(utf8))
+    v = read_ocds(REAL / "versioned-release-1.json")
+    c = read_ocds(REAL / "compiled-release-1.json")
+    key = lambda s: next(rt for rt in s.tables if rt.table == "tenders").data
+    assert key(v)["tender_id"] == key(c)["tender_id"] == ["OCDS-87SD3T-AD-SF-DRM-063-2015"]
+    assert key(v)["title"] == key(c)["title"]
+    linked = read_ocds(REAL / "record-package_linked-releases.json")
+    assert linked.meta["ocds"]["compiled_releases"] == 2
+
+
+@pytest.mark.parametrize("content,needle", [
+    (b"", "empty"),
+    (b'{"releases": [{"ocid": "a", "tag": ["compiled"]}, {"ocid": ', "truncated"),
+    (b"not json at all", "JSON"),
+    (b'{"hello": 1}', "no OCDS"),
+    (b"\x1f\x8b\x08\x00broken", "JSON"),
+])
+def test_unreadable_files_exit_4_with_a_message(tmp_path, sqlite_url, content, needle):
+    p = tmp_path / "bad.json"
+    p.write_bytes(content)
+    with pytest.raises(UnreadableInput) as e:
+        read_ocds(p)
+    assert needle in str(e.value)
+    r = ingest([str(p)], sqlite_url)
+    assert r.exit_code == 4 and r.message and not r.landed
+    with store.get_engine(sqlite_url).connect() as conn:
+        assert conn.execute(select(store.contract_tables["tenders"])).first() is None
+
+
+def test_broken_line_in_json_lines_is_reported_not_fatal(tmp_path, sqlite_url):
+    p = tmp_path / "l.jsonl"
+    p.write_text(json.dumps(VN_RELEASE) + "\n{broken\n" + json.dumps(dict(VN_RELEASE, ocid="z")) + "\n")
+    src = read_ocds(p)
+    assert [len(rt) for rt in src.tables if rt.table == "tenders"] == [2]
+    assert any("line that is not valid JSON" in w and "2:" in w for w in src.warnings)
+
+
+def test_second_ingest_changes_nothing_and_strict_lands_nothing(tmp_path, sqlite_url):
+    f = _write(tmp_path / "r.jsonl", [VN_RELEASE])
+    ingest([str(f)], sqlite_url)
+    before = {t: _rows(sqlite_url, t, *[c.name for c in S.TABLES[t].columns if c.name not in
+                                        ("ingest_id", "source_id")]) for t in S.TABLES}
+    r = ingest([str(f)], sqlite_url)
+    assert all(c["inserted"] == c["updated"] == 0 for c in r.report["tables"].values())
+    after = {t: _rows(sqlite_url, t, *[c.name for c in S.TABLES[t].columns if c.name not in
+                                       ("ingest_id", "source_id")]) for t in S.TABLES}
+    assert before == after and before["ocds_bids"]
+    other = f"sqlite:///{tmp_path}/strict.db"
+    r = ingest([str(f)], other, strict=True)
+    assert r.exit_code == 3 and not r.landed
+    assert _rows(other, "ocds_bids", "bid_id") == [] and _rows(other, "tenders", "tender_id") == []
+
+
+def test_a_changed_release_replaces_its_ocds_rows(tmp_path, sqlite_url):
+    ingest([str(_write(tmp_path / "a.jsonl", [VN_RELEASE]))], sqlite_url)
+    rel = json.loads(json.dumps(VN_RELEASE))
+    rel["bids"]["details"] = rel["bids"]["details"][:2]
+    rel["tender"]["status"] = "cancelled"
+    ingest([str(_write(tmp_path / "b.jsonl", [rel]))], sqlite_url)
+    assert _rows(sqlite_url, "ocds_bids", "bid_id") == [("b1",), ("b2",)]
+    assert _rows(sqlite_url, "ocds_tenders", "status") == [("cancelled",)]
+
+
+def test_dates_are_instants(tmp_path):
+    """A bid stamped in UTC is compared with a +07:00 deadline as an instant: both are stored in
+    Vietnam time, so the later instant sorts later (Cardinal R030 compares the strings)."""
+    src = read_ocds(_write(tmp_path / "r.jsonl", [VN_RELEASE]))
+    b = next(x for x in S.as_dicts("ocds_bids", src.extras["ocds_bids"]) if x["bid_id"] == "b1")
+    t = S.as_dicts("ocds_tenders", src.extras["ocds_tenders"])[0]
+    assert b["date"] == "2024-06-20T10:30:00+07:00" and t["tender_period_end"] == "2024-06-20T10:00:00+07:00"
+    assert b["date"] > t["tender_period_end"] and "2024-06-20T03:30:00Z" < "2024-06-20T10:00:00+07:00"
+
+
+def test_long_foreign_ids_fit_the_store(tmp_path, sqlite_url):
+    rel = {"ocid": "L1", "tender": {"procurementMethod": "open"},
+           "parties": [{"id": "p", "name": "Long", "identifier": {"scheme": "XX-VERYLONGSCHEME",
+                                                                   "id": "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}}],
+           "bids": {"details": [{"id": "1", "status": "valid", "tenderers": [{"id": "p"}]}]}}
+    ingest([str(_write(tmp_path / "r.jsonl", [rel]))], sqlite_url)
+    (vid,), = _rows(sqlite_url, "vendors", "vendor_id")
+    assert len(vid) == 20 and vid.startswith("XX-VERYLONG")
+    assert _rows(sqlite_url, "ocds_parties", "entity_id", "scheme", "identifier") == [
+        (vid, "XX-VERYLONGSCHEME", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")]
+
+
+@pytest.mark.postgres
+def test_postgresql(tmp_path, pg_url):
+    f = _write(tmp_path / "r.jsonl", [VN_RELEASE])
+    r = ingest([str(f)], pg_url)
+    assert r.exit_code == 3
+    assert len(_rows(pg_url, "ocds_bids", "bid_id")) == 7
+    r = ingest([str(f)], pg_url)
+    assert all(c["inserted"] == c["updated"] == 0 for c in r.report["tables"].values())
