@@ -127,6 +127,15 @@ def make_run_id(params: dict, now: dt.datetime) -> str:
 
 
 def store_run(conn, run: dict, findings: list[Finding], not_computed: list[dict], risk: dict) -> None:
+    """Store a run and its findings.  Two runs with the same parameters in the same second
+    would share a run id: the later one gets a hash of its parameters and a repeat count."""
+    base = dict(run.get("params") or {})
+    n = 0
+    while conn.execute(select(audit_runs.c.run_id).where(
+            audit_runs.c.run_id == run["run_id"])).first() is not None:
+        n += 1
+        run["run_id"] = make_run_id({**base, "_repeat": n},
+                                    dt.datetime.fromisoformat(run["created_at"]))
     conn.execute(audit_runs.insert().values(
         run_id=run["run_id"], as_of=run["as_of"],
         created_at=dt.datetime.fromisoformat(run["created_at"]), code_version=run["code_version"],

@@ -54,7 +54,8 @@ def load_table(engine: Engine, name: str) -> pd.DataFrame:
     cols += [t.c[f"{c.name}_key"] for c in spec.columns if c.kind == "name"]
     with engine.connect() as conn:
         result = conn.execute(select(*cols).order_by(t.c.row_key))
-        df = pd.DataFrame(result.all(), columns=list(result.keys()))
+        # Plain tuples: pandas probes SQLAlchemy Row objects attribute by attribute (~3× slower).
+        df = pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()))
     return _typed(name, df)
 
 

@@ -306,11 +306,11 @@ class _UnionFind:
         self.parent: dict = {}
 
     def find(self, x):
-        p = self.parent.setdefault(x, x)
-        if p == x:
-            return x
-        root = self.find(p)
-        self.parent[x] = root
+        root = self.parent.setdefault(x, x)
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while x != root:   # path compression
+            self.parent[x], x = root, self.parent[x]
         return root
 
     def union(self, a, b):
@@ -1036,14 +1036,15 @@ def supplier_view(G: nx.MultiDiGraph, *, level: str = "auto", max_nodes: int = M
     view.level = level
     n_places = sum(1 for _, a in V.nodes(data=True) if a.get("type") in _PLACES)
     _cap_places(view, max_nodes)
+    vi = lambda n: f"{n:,}".replace(",", ".")   # noqa: E731  (1.265 in Vietnamese, 1,265 in English)
     if level == "school":
-        view.notes.append((f"{len(groups)} nhóm nhà cung cấp và {n_schools} trường họ phục vụ",
-                           f"{len(groups)} vendor groups and the {n_schools} schools they serve"))
+        view.notes.append((f"{vi(len(groups))} nhóm nhà cung cấp và {vi(n_schools)} trường họ phục vụ",
+                           f"{len(groups):,} vendor groups and the {n_schools:,} schools they serve"))
     else:
-        view.notes.append((f"{len(groups)} nhóm nhà cung cấp; {n_schools} trường, gộp theo "
-                           f"{n_places} {_LEVEL_VI[level]} (số trong ngoặc là số trường)",
-                           f"{len(groups)} vendor groups; {n_schools} schools, aggregated into "
-                           f"{n_places} {_LEVEL_EN[level]} (the number in brackets counts schools)"))
+        view.notes.append((f"{vi(len(groups))} nhóm nhà cung cấp; {vi(n_schools)} trường, gộp theo "
+                           f"{vi(n_places)} {_LEVEL_VI[level]} (số trong ngoặc là số trường)",
+                           f"{len(groups):,} vendor groups; {n_schools:,} schools, aggregated into "
+                           f"{n_places:,} {_LEVEL_EN[level]} (the number in brackets counts schools)"))
     return view
 
 

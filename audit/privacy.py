@@ -160,16 +160,64 @@ class Masker:
         return out
 
     @cached_property
-    def _pattern(self) -> re.Pattern | None:
-        keys = sorted(self._replacements, key=len, reverse=True)
-        if not keys:
-            return None
-        return re.compile("|".join(re.escape(k) for k in keys))
+    def _scrubber(self) -> "FastScrubber":
+        return FastScrubber(self._replacements)
 
     def scrub(self, text: str | None) -> str:
         """``text`` with every personal value replaced (public); unchanged (internal)."""
-        if not text or not self.public or self._pattern is None:
+        if not text or not self.public:
+            return text or ""
+        return self._scrubber(text)
+
+
+class FastScrubber:
+    """Replace every known value in a text by its replacement, scanning left to right; at each
+    position the longest value that starts there wins (what a regular expression alternation
+    of the values sorted longest first does).  A regex over the ~350,000 personal values of
+    the national data set takes ~16 s to compile and ~0.3 s a call; this looks values up by
+    their first characters instead."""
+
+    KEY = 8
+
+    def __init__(self, replacements: dict[str, str]):
+        self.replacements = replacements
+        self.index: dict[int, dict[str, list[str]]] = {}
+        for value in replacements:
+            k = min(len(value), self.KEY)
+            self.index.setdefault(k, {}).setdefault(value[:k], []).append(value)
+        for bucket in self.index.values():
+            for values in bucket.values():
+                values.sort(key=len, reverse=True)
+        self.lengths = sorted(self.index, reverse=True)
+        first = {v[0] for v in replacements}
+        self.first = first
+
+    def __call__(self, text: str | None) -> str:
+        if not text or not self.replacements:
             return text or ""
         import unicodedata
         text = unicodedata.normalize("NFC", text)
-        return self._pattern.sub(lambda m: self._replacements[m.group(0)], text)
+        out: list[str] = []
+        i, n, start = 0, len(text), 0
+        first, index, lengths = self.first, self.index, self.lengths
+        while i < n:
+            if text[i] in first:
+                hit = None
+                for k in lengths:
+                    cands = index[k].get(text[i:i + k])
+                    if cands:
+                        for v in cands:
+                            if text.startswith(v, i):
+                                hit = v
+                                break
+                        if hit:
+                            break
+                if hit:
+                    out.append(text[start:i])
+                    out.append(self.replacements[hit])
+                    i += len(hit)
+                    start = i
+                    continue
+            i += 1
+        out.append(text[start:])
+        return "".join(out)

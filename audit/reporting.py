@@ -347,8 +347,10 @@ def run_scheduled(db_url: str | None, provinces: str = "all", *, jobs: int = 1, 
     tasks = {}
     for given, code in wanted:
         if code is None:
+            from .i18n import t
             outcomes.append(ProvinceOutcome(given, None, given, False,
-                                            error=L("unknown_province", value=given)))
+                                            error=f'{t("unknown_province", "vi", value=given)} / '
+                                                  f'{t("unknown_province", "en", value=given)}'))
             continue
         name = province_name(code)
         html_name = f"{code}-{_slug(name)}.html"

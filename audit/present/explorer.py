@@ -42,7 +42,7 @@ from procurement.values import is_personal_tax_code
 
 from .. import review as R
 from ..findings import audit_runs, stored_findings
-from ..privacy import Masker
+from ..privacy import FastScrubber, Masker
 from ..registry import FAMILIES, SEVERITIES
 
 SERVICE_LABELS = {
@@ -143,60 +143,6 @@ def search_key(text: str | None) -> str:
 
 
 # --- scrubbing personal values, fast -----------------------------------------------------------
-
-class FastScrubber:
-    """:meth:`audit.privacy.Masker.scrub` with the same result, fast on many values.
-
-    ``Masker.scrub`` runs one regular expression with an alternative per personal value; with
-    the ~350,000 values of the national data set it takes ~16 s to compile and ~0.3 s a call.
-    This looks values up by their first characters instead (the longest value that starts at a
-    position wins, scanning left to right, as the regular expression does)."""
-
-    KEY = 8
-
-    def __init__(self, replacements: dict[str, str]):
-        self.replacements = replacements
-        self.index: dict[int, dict[str, list[str]]] = {}
-        for value in replacements:
-            k = min(len(value), self.KEY)
-            self.index.setdefault(k, {}).setdefault(value[:k], []).append(value)
-        for bucket in self.index.values():
-            for values in bucket.values():
-                values.sort(key=len, reverse=True)
-        self.lengths = sorted(self.index, reverse=True)
-        first = {v[0] for v in replacements}
-        self.first = first
-
-    def __call__(self, text: str | None) -> str:
-        if not text or not self.replacements:
-            return text or ""
-        import unicodedata
-        text = unicodedata.normalize("NFC", text)
-        out: list[str] = []
-        i, n, start = 0, len(text), 0
-        first, index, lengths = self.first, self.index, self.lengths
-        while i < n:
-            if text[i] in first:
-                hit = None
-                for k in lengths:
-                    cands = index[k].get(text[i:i + k])
-                    if cands:
-                        for v in cands:
-                            if text.startswith(v, i):
-                                hit = v
-                                break
-                        if hit:
-                            break
-                if hit:
-                    out.append(text[start:i])
-                    out.append(self.replacements[hit])
-                    i += len(hit)
-                    start = i
-                    continue
-            i += 1
-        out.append(text[start:])
-        return "".join(out)
-
 
 # --- the findings data -------------------------------------------------------------------------
 

@@ -500,7 +500,6 @@ def radial_layout(V: nx.MultiDiGraph, root: str | None = None, spacing: float = 
     unit = max(ring, leaves * spacing / (2 * math.pi * max_depth))
     pos = {}
     offset = 1 if root is None else 0
-    queue = [(n, 0.0, 0.0) for n in top]
     # allot the top level
     start = 0.0
     alloc = []
@@ -528,7 +527,6 @@ def radial_layout(V: nx.MultiDiGraph, root: str | None = None, spacing: float = 
                 nxt.append((c, s, cs))
                 s += cs
         alloc = nxt
-    del queue
     # keep neighbours on each ring at least `spacing` apart
     rings: dict = {}
     for n, (x, y) in pos.items():
