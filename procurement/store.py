@@ -6,7 +6,8 @@ plus:
 - ``row_key`` — the primary key: the contract key's values joined by ``/`` (name parts folded,
   so ``Hoà`` and ``hòa`` are one key);
 - ``<column>_key`` — a folded matching key for every name column (``hoà`` = ``hòa``);
-- ``_hash`` — a hash of the contract values, to tell "unchanged" from "changed" cheaply;
+- ``_hash`` — a hash of the contract values, to tell "unchanged" from "changed" cheaply (empty
+  after a bulk insert; computed from the stored values when needed);
 - ``_extra`` — the row's unknown columns, kept aside as JSON;
 - ``_source_id``, ``_row`` — where the stored version came from.
 
@@ -46,9 +47,11 @@ def _contract_table(name: str) -> Table:
         cols.append(Column(c.name, t() if isinstance(t, type) else t, nullable=True))
         if c.kind == "name":
             cols.append(Column(f"{c.name}_key", Text, nullable=True))
-    cols += [Column("_hash", String(40), nullable=False), Column("_extra", JSON, nullable=True),
+    cols += [Column("_hash", String(40), nullable=True), Column("_extra", JSON, nullable=True),
              Column("_source_id", Integer, nullable=True), Column("_row", Integer, nullable=True)]
-    return Table(name, metadata, *cols)
+    # On SQLite the key is the table's clustered key (no hidden rowid and no second index):
+    # bulk inserts in key order are about a third faster.
+    return Table(name, metadata, *cols, sqlite_with_rowid=False)
 
 
 contract_tables: dict[str, Table] = {name: _contract_table(name) for name in TABLES}
@@ -122,6 +125,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache for bulk ingests
     cur.execute("PRAGMA foreign_keys=OFF")
     cur.close()
 
