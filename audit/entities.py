@@ -194,11 +194,12 @@ def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
 
 
 class _UnionFind:
-    def __init__(self, items):
+    """Disjoint sets; the smallest member is each set's root (a group is named by it)."""
+    def __init__(self, items=()):
         self.parent = {i: i for i in items}
 
     def find(self, x):
-        root = x
+        root = self.parent.setdefault(x, x)
         while self.parent[root] != root:
             root = self.parent[root]
         while self.parent[x] != root:

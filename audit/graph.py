@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from . import findings as _findings  # noqa: F401  (registers the audit tables on the store's metadata)
-from .entities import CONTACTS, fold_text, match_people, normalised_where, person_keys, vendor_groups
+from .entities import (CONTACTS, _UnionFind, fold_text, match_people, normalised_where,
+                       person_keys, vendor_groups)
 
 # --- the declaration -------------------------------------------------------------------------
 
@@ -301,26 +302,6 @@ def latest_findings(engine, *, compute: bool = True) -> list:
 
 
 # --- derived tables --------------------------------------------------------------------------
-class _UnionFind:
-    def __init__(self):
-        self.parent: dict = {}
-
-    def find(self, x):
-        root = self.parent.setdefault(x, x)
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while x != root:   # path compression
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            if rb < ra:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
-
-
 def _person_records(src: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every person record (officials, declared relatives, vendor people) with ``rid``
     (``<kind>:<record id>``, ordered so that an official sorts first), its kind, record id,
