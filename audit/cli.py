@@ -22,7 +22,8 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _add_db(p):
+def add_db(p):
+    """The ``--db`` option every command shares (interfaces.md)."""
     p.add_argument("--db", help="SQLAlchemy URL (mặc định / default: $HOCBA_DB, else sqlite:///data/hocba.db)")
 
 
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="synthetic data → ingest → findings → reports")
     p.add_argument("--scale", choices=["small", "province", "national"], default="small")
     p.add_argument("--seed", type=int, default=2025)
-    _add_db(p)
+    add_db(p)
     p.add_argument("--out", default=None, help="output folder (default: reports/demo)")
 
     p = sub.add_parser("generate", help="write a synthetic data set in the input contract")
@@ -43,13 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="load CSV folders, .xlsx workbooks or OCDS files")
     p.add_argument("sources", nargs="+")
-    _add_db(p)
+    add_db(p)
     p.add_argument("--strict", action="store_true", help="land nothing when any row is quarantined")
     p.add_argument("--report", help="write the ingest report as JSON to this file")
     p.add_argument("--quiet", action="store_true", help="no summary table")
 
     p = sub.add_parser("flags", help="compute every flag; write findings.csv and findings.json")
-    _add_db(p)
+    add_db(p)
     p.add_argument("--province", help="province code or name: which findings are written")
     p.add_argument("--school-year", help="e.g. 2024-2025: which findings are written")
     p.add_argument("--settings", help="a TOML file overriding audit/settings/default.toml")

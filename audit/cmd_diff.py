@@ -3,6 +3,8 @@ stored audit runs (run ids as ``hocba-audit flags`` prints them; a unique prefix
 ``previous`` work too)."""
 from __future__ import annotations
 
+from .cli import add_db
+
 import json
 import sys
 from pathlib import Path
@@ -17,7 +19,7 @@ def add_parser(subparsers) -> None:
                     "new, resolved and changed between two stored audit runs.")
     p.add_argument("run_a", help="the earlier run: run id, unique prefix, 'previous' or 'latest'")
     p.add_argument("run_b", help="the later run: run id, unique prefix, 'previous' or 'latest'")
-    p.add_argument("--db", help="SQLAlchemy URL (mặc định / default: $HOCBA_DB, else sqlite:///data/hocba.db)")
+    add_db(p)
     p.add_argument("--limit", type=int, default=50,
                    help="lines shown per section (0: all; default 50)")
     p.add_argument("--json", dest="json_out", help="also write the whole diff as JSON to this file")

@@ -12,6 +12,8 @@ interest finding.  The page opens offline; nothing is fetched.  See docs/map.md.
 """
 from __future__ import annotations
 
+from .cli import add_db
+
 import sys
 from pathlib import Path
 
@@ -25,7 +27,7 @@ def add_parser(subparsers) -> None:
         NAME, help="the supplier map as one interactive network page (offline HTML)",
         description="Bản đồ nhà cung cấp: một trang mạng lưới tương tác, mở được khi không có "
                     "mạng. / The supplier map as one interactive network page that opens offline.")
-    p.add_argument("--db", help="SQLAlchemy URL (mặc định / default: $HOCBA_DB, else sqlite:///data/hocba.db)")
+    add_db(p)
     p.add_argument("--province", help="province code or name (default: the whole country)")
     p.add_argument("--school-year", help="e.g. 2024-2025 (default: every school year)")
     p.add_argument("--focus", help="vendor:ID | official:ID | school:ID — the network around it")

@@ -5,6 +5,8 @@ compiled releases with the bids extension (interfaces.md; docs/ocds.md).
 either compresses it.  ``hocba-audit ingest FILE`` reads it back unchanged."""
 from __future__ import annotations
 
+from .cli import add_db
+
 import sys
 
 NAME = "export-ocds"
@@ -16,7 +18,7 @@ def add_parser(subparsers) -> None:
         description="Xuất dữ liệu mua sắm trong kho thành OCDS 1.1 (compiled releases, có phần mở "
                     "rộng bids). / The stored procurement as OCDS 1.1 compiled releases with the "
                     "bids extension.")
-    p.add_argument("--db", help="SQLAlchemy URL (mặc định / default: $HOCBA_DB, else sqlite:///data/hocba.db)")
+    add_db(p)
     p.add_argument("--out", required=True,
                    help="FILE.json (release package) or FILE.jsonl (one release a line); .gz compresses")
     p.add_argument("--ocid-prefix", default="",

@@ -10,6 +10,8 @@ parameters, the input hashes and the code version (see :mod:`audit.reporting`).
 """
 from __future__ import annotations
 
+from .cli import add_db
+
 import sys
 
 NAME = "report"
@@ -22,7 +24,7 @@ def add_parser(subparsers) -> None:
         description="Chạy sổ báo cáo bằng papermill và ghi một tệp HTML độc lập (mở được khi không có "
                     "mạng). / Run a report notebook with papermill and write one self-contained HTML "
                     "file (opens offline).")
-    p.add_argument("--db", help="SQLAlchemy URL (mặc định / default: $HOCBA_DB, else sqlite:///data/hocba.db)")
+    add_db(p)
     p.add_argument("--notebook", choices=NOTEBOOKS, default="inspection")
     p.add_argument("--province", help="province code or name (default: the whole nation)")
     p.add_argument("--school-year", help="e.g. 2024-2025 (default: every school year)")

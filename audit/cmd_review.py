@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+from .cli import add_db
+
 import sys
 
 NAME = "review"
@@ -23,7 +25,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--by", dest="reviewer", help="who decides (the inspector's name)")
     p.add_argument("--verify", action="store_true",
                    help="check the chain of decisions; name the first broken link")
-    p.add_argument("--db", help="SQLAlchemy URL (mặc định / default: $HOCBA_DB, else sqlite:///data/hocba.db)")
+    add_db(p)
     p.set_defaults(_review_parser=p)
 
 

@@ -9,6 +9,8 @@ exit status is then 1.  See docs/scheduling.md for cron and Airflow.
 """
 from __future__ import annotations
 
+from .cli import add_db
+
 import sys
 
 NAME = "run"
@@ -19,7 +21,7 @@ def add_parser(subparsers) -> None:
         NAME, help="the scheduled audit: a report per province in parallel, and an index page",
         description="Kiểm tra định kỳ: lập báo cáo từng tỉnh song song và trang mục lục toàn quốc. / "
                     "Scheduled audit: one report per province in parallel and a national index page.")
-    p.add_argument("--db", help="SQLAlchemy URL (mặc định / default: $HOCBA_DB, else sqlite:///data/hocba.db)")
+    add_db(p)
     p.add_argument("--provinces", default="all", help="all (every province with schools) or codes/names P,P")
     p.add_argument("--jobs", type=int, default=1, help="reports made at the same time (processes)")
     p.add_argument("--school-year", help="e.g. 2024-2025 (default: every school year)")

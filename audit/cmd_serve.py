@@ -9,6 +9,8 @@ machine nor another user of this one can open it.
 """
 from __future__ import annotations
 
+from .cli import add_db
+
 import os
 import secrets
 import signal
@@ -30,7 +32,7 @@ def add_parser(subparsers) -> None:
         NAME, help="the explorer as a web app on 127.0.0.1 (Voilà)",
         description="Mở công cụ khám phá phát hiện như một ứng dụng web trên 127.0.0.1 (Voilà). / "
                     "Serve the findings explorer as a web app on 127.0.0.1 (Voilà).")
-    p.add_argument("--db", help="SQLAlchemy URL (mặc định / default: $HOCBA_DB, else sqlite:///data/hocba.db)")
+    add_db(p)
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--privacy", choices=["public", "internal"], default="public",
                    help="public (default): people by role and pseudonym; internal: everything")

@@ -18,6 +18,7 @@ from procurement.contract import TABLES
 from procurement.ingest import ingest
 from procurement.ocds_wiring import wired
 from tests.conftest import need
+from tests.ocdsschema import release_schema_with_bids
 
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "ocds" / "schema"
 PROCUREMENT = ("tenders", "bids", "contracts", "contract_lines")
@@ -47,20 +48,7 @@ def world(tmp_path_factory):
 def _validator():
     import jsonschema
     need(SCHEMA.is_dir(), f"the OCDS schemas are missing ({SCHEMA})")
-    release = json.loads((SCHEMA / "release-schema.json").read_text(encoding="utf-8"))
-    patch = json.loads((SCHEMA / "bid-extension" / "release-schema.json").read_text(encoding="utf-8"))
-
-    def merge_patch(target, p):
-        if not isinstance(p, dict):
-            return p
-        out = dict(target) if isinstance(target, dict) else {}
-        for k, v in p.items():
-            if v is None:
-                out.pop(k, None)
-            else:
-                out[k] = merge_patch(out.get(k), v)
-        return out
-    schema = merge_patch(release, patch)
+    schema = release_schema_with_bids()
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 

@@ -3,8 +3,9 @@ is read from outside the package at run time): it must say what the schemas say.
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
+
+from tests.ocdsschema import release_schema_with_bids
 
 from procurement import ocds_rules as R
 from tests.conftest import need
@@ -20,20 +21,7 @@ def _codes(path: Path) -> tuple[str, ...]:
 def test_rules_and_codelists_match_the_schemas():
     need(SCHEMA.is_dir(), f"the OCDS schemas are missing ({SCHEMA})")
     from ocdsmerge.rules import get_merge_rules
-    release = json.loads((SCHEMA / "release-schema.json").read_text(encoding="utf-8"))
-    patch = json.loads((SCHEMA / "bid-extension" / "release-schema.json").read_text(encoding="utf-8"))
-
-    def merge_patch(target, p):
-        if not isinstance(p, dict):
-            return p
-        out = dict(target) if isinstance(target, dict) else {}
-        for k, v in p.items():
-            if v is None:
-                out.pop(k, None)
-            else:
-                out[k] = merge_patch(out.get(k), v)
-        return out
-    rules = get_merge_rules(merge_patch(release, patch))
+    rules = get_merge_rules(release_schema_with_bids())
     assert dict(rules) == R.MERGE_RULES
     assert R.MERGE_RULES[("bids", "details", "identifiers")] == "wholeListMerge"
     c = SCHEMA / "codelists"
