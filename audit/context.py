@@ -316,9 +316,21 @@ class Context:
         """Row by row (the two Series are aligned by position): is the school within the
         authority's jurisdiction?  True, False, or NA when it cannot be said (the authority is
         unknown or has none, the school is not in ``schools``). Indexed as ``authority_ids``."""
+        auth = authority_ids.to_numpy(dtype=object)
+        school = school_ids.to_numpy(dtype=object)
+        # Each distinct (authority, school) pair once — few next to the rows (contract lines).
+        a_code = pd.factorize(auth)[0].astype("int64")
+        s_code, s_names = pd.factorize(school)
+        _, first, pair_code = np.unique((a_code + 1) * (len(s_names) + 1) + (s_code + 1),
+                                        return_index=True, return_inverse=True)
+        res = self._in_jurisdiction_rows(auth[first], school[first])
+        return pd.Series(res.array.take(pair_code), index=authority_ids.index, dtype="boolean")
+
+    def _in_jurisdiction_rows(self, auth: np.ndarray, school: np.ndarray) -> pd.Series:
+        """:meth:`in_jurisdiction` of aligned object arrays, row by row (positional index)."""
         sc = self.authority_scope.set_index("authority_id")
-        auth = pd.Series(authority_ids.to_numpy(dtype=object))
-        school = pd.Series(school_ids.to_numpy(dtype=object))
+        auth = pd.Series(auth, dtype=object)
+        school = pd.Series(school, dtype=object)
         scope = auth.map(sc["scope"])
         value = auth.map(sc["scope_value"])
         s = self.frames.schools.drop_duplicates("school_id").set_index("school_id")
@@ -331,5 +343,4 @@ class Context:
             m = known & scope.eq(name).to_numpy(dtype=bool)
             if m.any():
                 out[m] = where[m].eq(value[m]).fillna(False).to_numpy(dtype=bool)
-        out.index = authority_ids.index
         return out

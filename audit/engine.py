@@ -47,7 +47,8 @@ def compute(frames: Frames, settings: Settings, *, codes: list[str] | None = Non
     for code, spec in registry.items():
         if codes and code not in codes:
             continue
-        empty = [t for t in spec.needs if frames.empty(t)]
+        needs = spec.needs_for(ctx, settings.flag(code)) if spec.needs_for else spec.needs
+        empty = [t for t in needs if frames.empty(t)]
         if empty:
             not_computed.append({"code": code, "needs": empty})
             continue
@@ -112,7 +113,7 @@ def run_audit(db_url: str | None = None, *, province: str | None = None,
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    frames = load_frames(eng)
+    frames = load_frames(eng, cache=True)
     timings["_load"] = time.perf_counter() - t0
     ctx = Context(frames, settings)
     all_findings, not_computed = compute(frames, settings, timings=timings, ctx=ctx)

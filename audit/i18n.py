@@ -303,6 +303,17 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "vi" else pair[1]
 
 
+def legal_basis(text: str | None, lang: str = "vi") -> str:
+    """A flag's legal basis in ``lang``: registered as ``"<vi> / <en>"`` (audit/legal_bases.toml),
+    the part before the first ``" / "`` is Vietnamese; a text without it is shown as it is."""
+    if not text:
+        return ""
+    if " / " in text:
+        vi, _, en = text.partition(" / ")
+        return vi if check_lang(lang) == "vi" else en
+    return text
+
+
 def check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be vi or en, not {lang!r}")

@@ -2,9 +2,11 @@
 
 With ``privacy="public"`` no person's name, birth date, national id, phone, e-mail or home
 address appears, nor the name or id of a vendor that is a household business or an individual
-(a 12-digit personal tax code).  People are shown by role and a pseudonym that stays the same
-across reports of one database and cannot be turned back into the person: an HMAC-SHA256 of
-the record's id under a random secret kept in the store (``store_meta``), never printed.
+(a 12-digit personal tax code) or a natural person of OCDS data from another country (an
+identifier scheme that :data:`PERSON_SCHEMES_FILE` declares personal: docs/privacy-foreign.md).
+People are shown by role and a pseudonym that stays the same across reports of one database and
+cannot be turned back into the person: an HMAC-SHA256 of the record's id under a random secret
+kept in the store (``store_meta``), never printed.
 
 :class:`Masker` does both jobs: it names people and vendors for display, and it *scrubs* free
 text (a finding's explanation may quote a person's name or phone) by replacing every personal
@@ -12,14 +14,19 @@ value the store holds with its pseudonym.
 """
 from __future__ import annotations
 
+import csv
+import fnmatch
 import hashlib
 import hmac
 import re
 import secrets
-from functools import cached_property
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib import resources
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 
 from procurement import store
@@ -27,6 +34,9 @@ from procurement.text import fold
 from procurement.values import is_personal_tax_code
 
 SECRET_KEY = "pseudonym_secret"
+
+#: The declared identifier schemes of natural persons (package ``procurement``).
+PERSON_SCHEMES_FILE = "data/person_id_schemes.csv"
 
 ROLE_LABELS = {
     "official": ("Cán bộ", "Official"),
@@ -64,6 +74,84 @@ def store_secret(engine: Engine) -> bytes:
         return bytes.fromhex(value)
 
 
+# --- natural persons in OCDS data ------------------------------------------------------------------
+@dataclass(frozen=True)
+class PersonScheme:
+    """One row of :data:`PERSON_SCHEMES_FILE`: an identifier scheme (a shell-style pattern over
+    the folded scheme, see :func:`fold_scheme`) whose ids denote natural persons — all of them,
+    or those matching ``identifier`` (a regular expression over the whole compacted id)."""
+    scheme: str
+    identifier: re.Pattern | None
+    country: str
+    document: str
+
+
+def fold_scheme(scheme: str | None) -> str:
+    """A scheme as compared: upper case, without accents or white space (``Cédula de
+    Ciudadanía`` → ``CEDULADECIUDADANIA``; the OCDS reader keeps it upper case without spaces)."""
+    s = unicodedata.normalize("NFKD", scheme or "")
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return re.sub(r"\s+", "", s).upper()
+
+
+def _compact_id(identifier: str | None) -> str:
+    return re.sub(r"[\s.\-/]", "", identifier or "").upper()
+
+
+@lru_cache(maxsize=1)
+def person_schemes() -> tuple[PersonScheme, ...]:
+    """The declared list (docs/privacy-foreign.md says why each row is there)."""
+    out = []
+    with resources.files("procurement").joinpath(PERSON_SCHEMES_FILE).open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            ident = (row.get("identifier") or "").strip()
+            out.append(PersonScheme(fold_scheme(row["scheme"]), re.compile(ident) if ident else None,
+                                    row.get("country") or "", row.get("document") or ""))
+    return tuple(out)
+
+
+def _scheme_hits(folded: str, declared: str) -> bool:
+    if "\ufffd" in folded:
+        # Letters the publisher's file lost (U+FFFD, as in Colombia's SECOP I sample: "C�dula de
+        # Ciudadan�a"): each stands for one letter of a declared scheme written out in full.
+        if any(c in declared for c in "*?["):
+            return False
+        rx = "".join("." if c == "\ufffd" else re.escape(c) for c in folded)
+        return re.fullmatch(rx, declared) is not None
+    return fnmatch.fnmatchcase(folded, declared)
+
+
+@lru_cache(maxsize=4096)
+def _rules_for(folded: str) -> tuple[PersonScheme, ...]:
+    return tuple(r for r in person_schemes() if _scheme_hits(folded, r.scheme))
+
+
+def is_person_identifier(scheme: str | None, identifier: str | None) -> bool:
+    """Whether an OCDS identifier (scheme and id) denotes a natural person by the declared list.
+    An unknown scheme is not assumed to be a person's."""
+    folded = fold_scheme(scheme)
+    if not folded:
+        return False
+    rules = _rules_for(folded)
+    if not rules:
+        return False
+    compact = _compact_id(identifier)
+    return any(r.identifier is None or r.identifier.fullmatch(compact) for r in rules)
+
+
+def foreign_person_vendors(engine: Engine) -> dict[str, tuple[str | None, str | None]]:
+    """vendor_id → (identifier, name) of every vendor an OCDS party made whose identifier denotes
+    a natural person (table ``ocds_parties``: the scheme and id the vendor id was made from)."""
+    from procurement.ocds_store import ocds_parties as t
+    if not inspect(engine).has_table(t.name):
+        return {}
+    q = select(t.c.entity_id, t.c.scheme, t.c.identifier, t.c.name).where(
+        t.c.table_name == "vendors", t.c.scheme.is_not(None), t.c.scheme != "VN-MST")
+    with engine.connect() as conn:
+        return {vid: (ident, name) for vid, scheme, ident, name in conn.execute(q)
+                if is_person_identifier(scheme, ident)}
+
+
 class Masker:
     """Names people and vendors for display and scrubs personal values from text."""
 
@@ -78,9 +166,16 @@ class Masker:
         self._secret = store_secret(engine) if self.public else b""
 
     # --- pseudonyms ----------------------------------------------------------------------
+    @cached_property
+    def _mac(self):
+        """The HMAC keyed once; :meth:`code` copies it (the same digest, ~3× faster than
+        keying a new HMAC for each of the ~100,000 people of the national data)."""
+        return hmac.new(self._secret, digestmod=hashlib.sha256)
+
     def code(self, kind: str, record_id: str) -> str:
         """A short stable pseudonym code for one record (6 hex digits of an HMAC)."""
-        mac = hmac.new(self._secret, f"{kind}\x1f{record_id}".encode("utf-8"), hashlib.sha256)
+        mac = self._mac.copy()
+        mac.update(f"{kind}\x1f{record_id}".encode("utf-8"))
         return mac.hexdigest()[:6].upper()
 
     def _label(self, kind: str) -> str:
@@ -101,14 +196,24 @@ class Masker:
         label = f"{self._label(kind)} #{self.code(kind, record_id)}"
         return f"{label} — {role_text}" if role_text else label
 
+    @cached_property
+    def _foreign_people(self) -> dict[str, tuple[str | None, str | None]]:
+        """The OCDS vendors that are natural persons (read once per Masker)."""
+        return foreign_person_vendors(self._engine)
+
+    def is_personal_vendor(self, vendor_id: str | None) -> bool:
+        """A household business or individual: a 12-digit Vietnamese personal tax code, or a
+        natural person by the declared OCDS identifier schemes."""
+        return bool(vendor_id) and (is_personal_tax_code(vendor_id) or vendor_id in self._foreign_people)
+
     def vendor(self, vendor_id: str, name: str | None) -> str:
         """A vendor for display; a household business or individual is masked in public."""
-        if self.public and is_personal_tax_code(vendor_id):
+        if self.public and self.is_personal_vendor(vendor_id):
             return f"{self._label('vendor')} #{self.code('vendor', vendor_id)}"
         return name or vendor_id
 
     def vendor_id(self, vendor_id: str) -> str:
-        if self.public and is_personal_tax_code(vendor_id):
+        if self.public and self.is_personal_vendor(vendor_id):
             return f"#{self.code('vendor', vendor_id)}"
         return vendor_id
 
@@ -125,38 +230,51 @@ class Masker:
 
         def add(value, shown):
             if isinstance(value, str):
-                v = value.strip()
+                v = unicodedata.normalize("NFC", value.strip())  # as the scrubber reads texts
                 if len(v) >= 3 and v not in out:
                     out[v] = shown
-            elif isinstance(value, pd.Timestamp) and not pd.isna(value):
-                for text in (value.strftime("%Y-%m-%d"), value.strftime("%d/%m/%Y")):
-                    out.setdefault(text, "[ngày sinh]" if self.lang == "vi" else "[birth date]")
 
         people = [("officials", "official", "official_id", "position"),
                   ("declared_relatives", "relative", None, "relation"),
                   ("vendor_people", "vendor_person", None, "role")]
         hidden = "[đã ẩn]" if self.lang == "vi" else "[hidden]"
+        born = "[ngày sinh]" if self.lang == "vi" else "[birth date]"
         for table, kind, id_col, role_col in people:
             df = get(table)
             if df.empty:
                 continue
-            for rec in df.itertuples(index=False):
-                rid = getattr(rec, id_col) if id_col else f"{rec.row_key}"
-                shown = self.person(kind, rid, None, getattr(rec, role_col, None))
-                add(rec.full_name, shown)
-                if isinstance(rec.full_name, str):
-                    add(fold(rec.full_name), shown)  # as evidence keys write it
-                for col in ("national_id", "phone", "email", "address"):
-                    add(getattr(rec, col, None), hidden)
-                add(getattr(rec, "birth_date", None), None)
+            rids = df[id_col] if id_col else df["row_key"].astype(str)
+            roles = df[role_col] if role_col in df else pd.Series(None, index=df.index)
+            shown = [self.person(kind, r, None, role) for r, role in zip(rids.tolist(), roles.tolist())]
+            names = df["full_name"].astype("object")
+            # Each record's values in this order, the first record to hold a value naming it:
+            # its name, the name folded (as evidence keys write it), its ids and contacts, its
+            # birth date written both ways.
+            columns = [(names, shown), (names.map(fold, na_action="ignore"), shown)]
+            columns += [(df[c].astype("object"), hidden)
+                        for c in ("national_id", "phone", "email", "address") if c in df]
+            if "birth_date" in df:
+                dates = pd.to_datetime(df["birth_date"], errors="coerce")
+                columns += [(dates.dt.strftime("%Y-%m-%d"), born), (dates.dt.strftime("%d/%m/%Y"), born)]
+            _add_record_major(out, columns)
         vendors = get("vendors")
         for rec in vendors.itertuples(index=False):
-            if is_personal_tax_code(rec.vendor_id):
+            if self.is_personal_vendor(rec.vendor_id):
                 shown = self.vendor(rec.vendor_id, rec.name)
                 add(rec.name, shown)
                 out[rec.vendor_id] = self.vendor_id(rec.vendor_id)
-                for col in ("phone", "email", "address"):
+                for col in ("phone", "email", "address", "website"):
                     add(getattr(rec, col, None), hidden)
+        for vid, (ident, name) in self._foreign_people.items():
+            # The name as the party wrote it; the vendor id; the person's id as published,
+            # compacted, and its leading number.
+            shown = self.vendor(vid, name)
+            add(name, shown)
+            out.setdefault(vid, self.vendor_id(vid))
+            number = re.match(r"[\d.\-]+", (ident or "").strip())  # "17.050.415 de Bogot�"
+            for v in {ident, _compact_id(ident), number and number.group(0).strip(".-")}:
+                if v and len(v) >= 5:
+                    out.setdefault(v, self.vendor_id(vid))
         return out
 
     @cached_property
@@ -168,6 +286,25 @@ class Masker:
         if not text or not self.public:
             return text or ""
         return self._scrubber(text)
+
+
+def _add_record_major(out: dict[str, str], columns: list[tuple[pd.Series, object]]) -> None:
+    """Add ``value → shown`` for each column's values, record by record and, within a record,
+    in the order of ``columns`` (what a loop over the records would do), keeping the first
+    mapping of a value.  Values are stripped and NFC-normalised as the scrubber reads texts;
+    those shorter than 3 characters are left out.  ``shown`` is one text for the column or a
+    list with one per record."""
+    n_cols = len(columns)
+    merged: list = [None] * (n_cols * len(columns[0][0]))
+    shown_all: list = [None] * len(merged)
+    nfc = unicodedata.normalize
+    for j, (values, shown) in enumerate(columns):
+        merged[j::n_cols] = [nfc("NFC", x.strip()) if isinstance(x, str) else None
+                             for x in values.tolist()]
+        shown_all[j::n_cols] = shown if isinstance(shown, list) else [shown] * len(values)
+    for value, shown in zip(merged, shown_all):
+        if isinstance(value, str) and len(value) >= 3 and value not in out:
+            out[value] = shown
 
 
 class FastScrubber:

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass, field
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Callable, Iterable
+
+#: The legal basis of each flag in Vietnamese and English (``[CODE] vi = … en = …``).
+LEGAL_BASES = Path(__file__).with_name("legal_bases.toml")
 
 FAMILIES = {
     "CON": ("Tập trung thị trường", "Market concentration"),
@@ -64,13 +69,17 @@ class FlagSpec:
     legal_basis: str
     needs: tuple[str, ...]
     compute: Callable[..., Iterable[Hit]]
+    #: ``needs_for(ctx, cfg)``: the tables needed under the flag's settings, when a setting
+    #: switches the flag to other tables (``definition = "cardinal"`` reads the OCDS tables);
+    #: None: ``needs``.
+    needs_for: Callable[..., tuple[str, ...]] | None = None
 
 
 REGISTRY: dict[str, FlagSpec] = {}
 
 
 def flag(code: str, *, subject_type: str, title_vi: str, title_en: str, legal_basis: str,
-         needs: Iterable[str]):
+         needs: Iterable[str], needs_for: Callable[..., tuple[str, ...]] | None = None):
     """Register a flag function under ``code`` (its family is the code's prefix)."""
     family = code.split("-", 1)[0]
     if family not in FAMILIES:
@@ -82,7 +91,7 @@ def flag(code: str, *, subject_type: str, title_vi: str, title_en: str, legal_ba
         if code in REGISTRY and REGISTRY[code].compute is not fn:
             raise ValueError(f"flag {code} registered twice")
         REGISTRY[code] = FlagSpec(code, family, subject_type, title_vi, title_en, legal_basis,
-                                  tuple(needs), fn)
+                                  tuple(needs), fn, needs_for)
         return fn
     return register
 
@@ -93,4 +102,24 @@ def load_flags() -> dict[str, FlagSpec]:
     for mod in pkgutil.iter_modules(flags.__path__):
         if not mod.name.startswith("_"):
             importlib.import_module(f"{flags.__name__}.{mod.name}")
+    _attach_legal_bases()
     return dict(sorted(REGISTRY.items()))
+
+
+def legal_bases() -> dict[str, dict[str, str]]:
+    """``code → {"vi": …, "en": …}`` from :data:`LEGAL_BASES`."""
+    with LEGAL_BASES.open("rb") as f:
+        return tomllib.load(f)
+
+
+def _attach_legal_bases() -> None:
+    """Give each registered flag its legal basis as ``"<vi> / <en>"`` (Vietnamese first, as
+    everything users read; :func:`audit.i18n.legal_basis` picks one language), where
+    :data:`LEGAL_BASES` has an entry; otherwise the flag keeps the text its module registers."""
+    table = legal_bases()
+    for code, spec in list(REGISTRY.items()):
+        entry = table.get(code)
+        if entry:
+            text = f"{entry['vi']} / {entry['en']}"
+            if spec.legal_basis != text:
+                REGISTRY[code] = replace(spec, legal_basis=text)

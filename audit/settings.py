@@ -24,6 +24,19 @@ class SettingsError(ValueError):
     """A settings file that cannot be used; the message says which key and why."""
 
 
+#: Settings whose value is one of a few words (in any table): key → the allowed values.
+CHOICES = {"definition": ("catalogue", "cardinal")}
+
+
+def check_choice(where: str, value) -> None:
+    """Raise :class:`SettingsError` when the setting ``where`` (``flags.X.definition``) is one
+    of :data:`CHOICES` and ``value`` is not allowed."""
+    allowed = CHOICES.get(where.rsplit(".", 1)[-1])
+    if allowed is not None and value not in allowed:
+        raise SettingsError(f"{where}: «{value}» không phải giá trị cho phép ({', '.join(allowed)}) "
+                            f"/ is not one of the allowed values ({', '.join(allowed)})")
+
+
 def _defaults() -> dict:
     with resources.files("audit").joinpath("settings/default.toml").open("rb") as f:
         return tomllib.load(f)
@@ -55,6 +68,7 @@ def _merge(base: dict, override: dict, path: str) -> None:
         else:
             if type(value) is not type(default):
                 raise _wrong_type(where, default, value)
+            check_choice(where, value)
             base[key] = value
 
 

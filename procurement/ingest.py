@@ -6,7 +6,8 @@ The order of work:
 1. every input is read first (an unreadable one stops everything: exit 4, nothing lands);
 2. per input, per table in dependency order: values column by column, then the key (a later
    duplicate within the input is quarantined), then references column by column against the
-   input together with the store, cascading along references to quarantined rows;
+   input together with the store, cascading along references to quarantined rows (a large OCDS
+   file comes in chunks of rows, checked in turn, keys across the chunks);
 3. the good rows are inserted or, when their key is stored with other values, replace the
    stored row (old values to ``history``); equal rows change nothing;
 4. everything happens in one transaction; ``strict`` rolls the data back when any row was
@@ -21,6 +22,9 @@ import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import repeat
+import operator
+from operator import itemgetter
 from typing import Iterable
 
 from sqlalchemy import select, update
@@ -38,6 +42,11 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2, 3
 
 #: The OCDS hooks are wired in (procurement/ocds_wiring.py then does nothing).
 OCDS_HOOKS = True
+
+_STR_OR_NONE = {str, type(None)}
+#: The tables some column refers to (a reference resolves against their keys).
+_REFERRED = {c.ref for t in TABLES.values() for c in t.refs}
+_first = itemgetter(0)
 
 # Problems sort by stage, then by the column's position in the contract.
 _STAGE_VALUE, _STAGE_KEY, _STAGE_REF = 0, 1, 2
@@ -112,12 +121,12 @@ def _parse_column(col: Column, column_raw: list, checked: _Checked, provinces: l
         return out
     # CSV cells are all str (or None): key the cache by the value itself.  Excel cells mix
     # types, and 1 == 1.0 == True, so they are keyed by (type, value).
-    plain = checked.raw.text_cells or all(type(r) is str or r is None for r in column_raw)
+    plain = checked.raw.text_cells or not set(map(type, column_raw)) - _STR_OR_NONE
     if plain and col.kind in ("text", "name"):
         # Text needs no parsing: trim, empty → None, NFC (ASCII is already NFC).
         stripped = [r.strip() if r is not None else "" for r in column_raw]
         return [(v if v.isascii() else clean_text(v)) if v else None for v in stripped]
-    keys = column_raw if plain else [(type(r), r) for r in column_raw]
+    keys = column_raw if plain else list(zip(map(type, column_raw), column_raw))
     results: dict = {}
     errors: dict = {}
     for k, r in _unique_raw(column_raw, keys).items():
@@ -136,14 +145,11 @@ def _parse_column(col: Column, column_raw: list, checked: _Checked, provinces: l
 
 
 def _unique_raw(column_raw: list, keys: list) -> dict:
-    """Each distinct key with its first raw value."""
+    """Each distinct key with a raw value of it (the values of one key are equal and of one
+    type)."""
     if keys is column_raw:
         return {r: r for r in dict.fromkeys(column_raw)}
-    seen: dict = {}
-    for k, r in zip(keys, column_raw):
-        if k not in seen:
-            seen[k] = r
-    return seen
+    return dict(zip(keys, column_raw))
 
 
 def _check_values(raw: RawTable, spec: Table) -> _Checked:
@@ -188,9 +194,12 @@ def _fill_line_numbers(checked: _Checked) -> None:
             line_no[i] = seen[cid]
 
 
-def _check_keys(checked: _Checked) -> None:
+def _check_keys(checked: _Checked, prior: dict | None = None) -> None:
+    """Key problems: a later duplicate of a key within the table is quarantined.  ``prior``
+    holds the keys of the earlier chunks of the same rows (an OCDS file read in chunks), as
+    ``~row number`` of their first row; this chunk's keys are added to it."""
     spec = checked.spec
-    first_seen: dict[str, int] = {}
+    first_seen: dict[str, int] = prior if prior is not None else {}
     key_cols = spec.key
     specs = [spec.by_name[k] for k in key_cols]
     cols = [checked.values[k] for k in key_cols]
@@ -199,9 +208,17 @@ def _check_keys(checked: _Checked) -> None:
         keys = [v if type(v) is str else None if v is None else _key_part(specs[0], v)
                 for v in cols[0]]
     else:
-        parts = [[v if type(v) is str else _key_part(c, v) for v in col] if c.kind != "name"
+        parts = [[v if type(v) is str else str(v) if type(v) is int else _key_part(c, v)
+                  for v in col] if c.kind != "name"
                  else [_key_part(c, v) for v in col] for c, col in zip(specs, cols)]
         keys = list(map("/".join, zip(*parts)))
+    if not problems and None not in keys and len(set(keys)) == len(keys) \
+            and first_seen.keys().isdisjoint(keys):
+        # The common case, without a loop in Python: every key is new and unique.
+        checked.keys = keys
+        if prior is not None:
+            prior.update(zip(keys, map(operator.invert, checked.raw.row_numbers)))
+        return
     for i, key in enumerate(keys):
         if i in problems and any(_has_problem_at(checked, i, k) for k in key_cols):
             continue
@@ -213,7 +230,13 @@ def _check_keys(checked: _Checked) -> None:
             shown = "/".join("" if col[i] is None else str(_jsonable(col[i])) for col in cols)
             checked.add(i, _STAGE_KEY, key_cols[0],
                         problem("duplicate_key", key_cols[0], shown,
-                                first_row=checked.raw.row_numbers[first]))
+                                first_row=~first if first < 0 else checked.raw.row_numbers[first]))
+    if prior is not None:
+        # Positions in this chunk become row numbers (negative: ~n) for the next chunks.
+        row_numbers = checked.raw.row_numbers
+        for i, key in enumerate(checked.keys):
+            if key is not None and first_seen.get(key) == i:
+                first_seen[key] = ~row_numbers[i]
 
 
 class _KeyIndex:
@@ -351,9 +374,10 @@ def _executemany(conn: Connection, table, columns: list[str], rows: list[tuple])
 
 
 def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
-          ingest_id: int, counts: _TableCounts, now: dt.datetime) -> None:
+          ingest_id: int, counts: _TableCounts, now: dt.datetime, more: bool = False) -> None:
     """Insert the good rows that are new; replace those whose stored values differ (the old
-    values go to ``history``); count the unchanged ones."""
+    values go to ``history``); count the unchanged ones.  ``more``: another chunk of the same
+    rows follows (its keys were checked against this one's, so the index needs no reload)."""
     spec = checked.spec
     table = store.contract_tables[spec.name]
     stored = index.stored_hashes(spec.name)
@@ -371,23 +395,27 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
     keys = checked.keys
     row_numbers = checked.raw.row_numbers
     sha1 = hashlib.sha1
-    rows = list(zip(*db_cols))
-    name_keys = list(zip(*[[fold(v) if v else None for v in db_cols[j]] for j in name_idx])) \
-        if name_idx else None
+    name_key_cols = [_folded(db_cols[j]) for j in name_idx]
     inserts: list[tuple] = []
     updates: list[int] = []
     if not stored and not unknown and fast:
         # First ingest of this table (the bulk case): every good row is new.  The hash is left
         # empty and computed from the stored values when a later input compares (stored_hashes).
-        good = [i for i in range(len(rows)) if i not in problems]
-        nk = name_keys or [()] * len(rows)
-        inserts = [(keys[i],) + rows[i] + nk[i] + (None, None, source_id, row_numbers[i])
-                   for i in good]
-        hashes = []
+        n = len(keys)
+        inserts = list(zip(keys, *db_cols, *name_key_cols, repeat(None, n), repeat(None, n),
+                           repeat(source_id, n), row_numbers))
+        if problems:
+            inserts = [r for i, r in enumerate(inserts) if i not in problems]
+        # In key order: the clustered B-tree takes them faster (already sorted: no cost).
+        inserts.sort(key=_first)
+        rows = name_keys = hashes = []
         # What is stored now is read again (and hashed) if this table comes up again.
-        index.stored.pop(spec.name, None)
-        index.keys.pop(spec.name, None)
+        if not more:
+            index.stored.pop(spec.name, None)
+            index.keys.pop(spec.name, None)
     else:
+        rows = list(zip(*db_cols))
+        name_keys = list(zip(*name_key_cols)) if name_idx else None
         hashes = [sha1(repr(t).encode()).hexdigest() for t in rows]
     for i, h in enumerate(hashes):
         if i in problems:
@@ -417,6 +445,12 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
             _executemany(conn, table, columns, inserts)
         else:
             conn.execute(table.insert(), [dict(zip(columns, r)) for r in inserts])
+
+
+def _folded(values: list) -> list:
+    """The folded matching key of each name (each distinct name folded once)."""
+    folded = {v: fold(v) for v in set(values) if v}
+    return [folded.get(v) if v else None for v in values]
 
 
 def _replace(conn: Connection, checked: _Checked, rows: list[int], stored: dict, ingest_id: int,
@@ -500,8 +534,19 @@ def _ingest(paths: list[str], db_url, *, strict, command, engine, progress, _fai
         report["warnings"].append(str(e))
         return IngestResult(EXIT_UNREADABLE, report, message=str(e), landed=False)
     eng = engine or store.get_engine(db_url)
-    now = dt.datetime.now(dt.timezone.utc)
     show = progress if progress is not None else sys.stderr.isatty()
+    try:
+        return _land_all(eng, inputs, command, strict, show, _fail_after_rows)
+    finally:
+        for src in inputs:
+            if hasattr(src, "close"):
+                src.close()     # an OCDS file's spooled rows (after the transaction)
+
+
+def _land_all(eng: Engine, inputs: list[SourceData], command, strict, show, _fail_after_rows
+              ) -> IngestResult:
+    """Steps 2–4 of the module docstring, in one transaction."""
+    now = dt.datetime.now(dt.timezone.utc)
     report = _empty_report()
     all_quarantine: list[dict] = []
     counts: dict[str, _TableCounts] = {}
@@ -523,9 +568,17 @@ def _ingest(paths: list[str], db_url, *, strict, command, engine, progress, _fai
                 sources_meta.append({"source": src.path, "sha256": src.sha256})
                 index = _KeyIndex(conn)
                 by_table = _group_tables(src)
+                if hasattr(src, "start_extras"):
+                    # An OCDS file's own tables are prepared beside (procurement/ocds.py).
+                    src.start_extras(conn.dialect.name)
                 bar = _progress(sum(len(rt) for rts in by_table.values() for rt in rts), src.path, show)
+                prior_keys: dict = {}     # stream → keys of its earlier chunks
                 for name in TABLE_ORDER:
                     for rt in by_table.get(name, ()):
+                        # A large OCDS file comes in chunks, read back one at a time.
+                        more, stream = getattr(rt, "more", False), getattr(rt, "stream", None)
+                        if hasattr(rt, "load"):
+                            rt = rt.load()
                         # OCDS rows carry their own (relaxed) declaration of the table.
                         spec = getattr(rt, "spec", None) or TABLES[name]
                         if rt.unknown_columns:
@@ -541,22 +594,28 @@ def _ingest(paths: list[str], db_url, *, strict, command, engine, progress, _fai
                                 f"row is quarantined")
                         checked = _check_values(rt, spec)
                         _fill_line_numbers(checked)
-                        _check_keys(checked)
-                        index.blocked.setdefault(name, set()).update(
-                            k for i, k in enumerate(checked.keys)
-                            if k is not None and i in checked.problems)
+                        _check_keys(checked, None if stream is None
+                                    else prior_keys.setdefault(stream, {}))
+                        # What references can resolve to: kept for the tables that are referred
+                        # to (a large input's other tables would only fill memory).
+                        referred = name in _REFERRED
+                        if referred:
+                            index.blocked.setdefault(name, set()).update(
+                                k for i, k in enumerate(checked.keys)
+                                if k is not None and i in checked.problems)
                         _check_references(checked, index)
                         good = checked.good()
-                        good_keys = {checked.keys[i] for i in good}
-                        index.landed.setdefault(name, set()).update(good_keys)
-                        index.blocked.setdefault(name, set()).update(
-                            k for i, k in enumerate(checked.keys)
-                            if k is not None and i in checked.problems and k not in good_keys)
+                        if referred:
+                            good_keys = {checked.keys[i] for i in good}
+                            index.landed.setdefault(name, set()).update(good_keys)
+                            index.blocked.setdefault(name, set()).update(
+                                k for i, k in enumerate(checked.keys)
+                                if k is not None and i in checked.problems and k not in good_keys)
                         c = counts.setdefault(name, _TableCounts())
                         c.read += len(rt)
                         c.landed += len(good)
                         c.quarantined += len(checked.problems)
-                        _land(conn, checked, index, source_id, ingest_id, c, now)
+                        _land(conn, checked, index, source_id, ingest_id, c, now, more)
                         landed_rows += len(good)
                         if _fail_after_rows is not None and landed_rows >= _fail_after_rows:
                             raise RuntimeError("injected failure halfway through the ingest")
@@ -569,7 +628,9 @@ def _ingest(paths: list[str], db_url, *, strict, command, engine, progress, _fai
                                 "column_name": r["column"], "reason": r["reason"],
                                 "reasons": r["reasons"], "raw": r["raw"]} for r in q])
                         bar.update(len(rt))
+                        del rt, checked, q
                 bar.close()
+                del prior_keys
                 if src.kind == "ocds":
                     from .ocds import land_ocds_extras
                     land_ocds_extras(conn, src, ingest_id, source_id)

@@ -21,8 +21,20 @@ Streaming
     The file is never read whole: JSON lines are parsed line by line (``orjson``), other JSON with
     ``ijson``'s event parser, taking the elements of a package's ``releases``/``records`` array one
     at a time.  Releases waiting to be compiled are spooled to a temporary SQLite file once they
-    pass 64 MB.  What is kept in memory is the extracted rows (a few small values per tender, bid
-    and contract), not the JSON.
+    pass 64 MB.  The mapped rows are moved to a temporary file every :data:`CHUNK_RELEASES`
+    releases (authorities, vendors and parties, which are few, stay in memory), and the ingest
+    reads them back one chunk at a time: memory holds a chunk of rows, not the file.
+
+    A plain JSON lines file of :data:`SPLIT_BYTES` or more is parsed and mapped by two worker
+    processes, one per half of the file, when the process has two cores and no other thread
+    (:func:`_read_split`); the
+    reading process merges what they found (parties first seen in the first half win, an ocid
+    repeated across the halves is reported and its later rows kept out of the OCDS tables,
+    exactly as in one pass).  With SQLite, a helper process writes the OCDS-only rows into a
+    side database while the ingest lands the contract tables, and they are copied inside
+    SQLite (:meth:`OcdsSource.start_extras`).  Gzip, other encodings and releases that must be
+    compiled are read in one process.  The result is the same either way
+    (tests/test_ocds.py, ``test_chunks_and_two_processes_give_the_same_store``).
 
 How it maps (the contract's OCDS section, and the choices it leaves open)
     - ``ocid`` → ``tender_id``; every compiled release gives one tender (a release exported by
@@ -54,6 +66,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import marshal
 import os
 import sqlite3
 import tempfile
@@ -112,8 +125,16 @@ _BID_SYNONYMS = {"qualified": "valid", "not-qualified": "disqualified",
                  "notqualified": "disqualified", "not qualified": "disqualified",
                  "not_qualified": "disqualified", "unqualified": "disqualified"}
 UNKNOWN_PREFIX = "unknown:"
+_REPEATED_OCID = ("ocid lặp lại trong tệp; các dòng sau bị cách ly như khóa trùng / ocid repeated "
+                  "in the file; later rows are quarantined as duplicate keys")
 MAX_VENDOR_ID = 20
 SPOOL_BYTES = 64 << 20
+#: Mapped rows are moved to a temporary file every this many releases, so that a file of several
+#: GB needs no more than a chunk of rows in memory (the ingest reads them back chunk by chunk).
+CHUNK_RELEASES = 20_000
+#: The contract tables whose rows are spooled in chunks (authorities and vendors are few, and
+#: the ingest needs them whole: they refer to themselves).
+_CHUNKED = ("tenders", "bids", "contracts", "contract_lines")
 
 
 def _norm_code(raw, codes: tuple[str, ...], synonyms: dict | None, notes: "_Notes", what: str):
@@ -355,8 +376,185 @@ class _Spool:
 class OcdsSource(SourceData):
     """An OCDS input: contract rows in ``tables`` and the OCDS-only rows in ``extras``:
     ``{table name: [row tuple, ...]}`` of :mod:`procurement.ocds_store`, each tuple in
-    ``ocds_store.DATA_COLUMNS[table]`` order (``ocds_store.as_dicts`` turns them into dicts)."""
+    ``ocds_store.DATA_COLUMNS[table]`` order (``ocds_store.as_dicts`` turns them into dicts).
+
+    A large file's rows are spooled to a temporary file in chunks of :data:`CHUNK_RELEASES`
+    releases: ``tables`` then holds :class:`_SpooledTable` chunks (``load()`` reads one back)
+    and ``extras`` only the last chunk's rows; :meth:`extra_chunks` yields every chunk's."""
     extras: dict[str, list[tuple]] = field(default_factory=dict)
+    spool: "_RowSpool | None" = None
+
+    #: Spooled streams of OCDS-only rows, in order, each with the ocids whose rows are left out
+    #: (repeated in an earlier part of the file read by another process).
+    extra_streams: list = field(default_factory=lambda: [("extras", None)])
+
+    def extra_chunks(self):
+        """The OCDS-only rows, chunk by chunk (``{table: [row tuple, ...]}``)."""
+        if self.spool is not None:
+            for stream, drop in self.extra_streams:
+                for chunk in self.spool.read(stream):
+                    yield _without_ocids(chunk, drop) if drop else chunk
+        yield self.extras
+
+    def start_extras(self, dialect: str) -> None:
+        """With SQLite and a spooled file: start a process that writes the OCDS-only rows into a
+        side database while this one lands the contract tables; :func:`land_ocds_extras` then
+        copies them inside SQLite (``INSERT … SELECT``: no Python value binding)."""
+        if dialect == "sqlite" and self.spool is not None and self.side is None and _can_fork():
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+            self._pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
+            self.side = self._pool.submit(_build_side, self.spool.folder, self.extra_streams,
+                                          self.extras)
+
+    side: object = None            # the future of the side database's path
+    _pool: object = None
+    _attached: tuple | None = None  # (DB-API connection, schema name) to detach
+
+    def close(self) -> None:
+        """Detach the side database (after the ingest's transaction), remove the spool."""
+        if self._attached is not None:
+            raw, name = self._attached
+            self._attached = None
+            try:
+                raw.execute(f'DETACH DATABASE "{name}"')
+            except Exception:        # the connection was closed or invalidated: nothing to do
+                pass
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
+
+
+def _side_ddl(name: str) -> str:
+    t = ocds_store.TABLES[name]
+    cols = ocds_store.DATA_COLUMNS[name]
+    pk = ", ".join(f'"{c.name}"' for c in t.primary_key.columns)
+    return (f'CREATE TABLE "{name}" ({", ".join(chr(34) + c + chr(34) for c in cols)}, '
+            f'PRIMARY KEY ({pk})) WITHOUT ROWID')
+
+
+def _build_side(folder: str, streams: list, remainder: dict) -> str:
+    """In a helper process: the OCDS-only rows of the spool (and the rows still in memory) in a
+    side SQLite database, each table keyed as in the store; within the file the first row of a
+    key wins, as in :func:`land_ocds_extras`.  Returns its path."""
+    import gc
+    gc.disable()
+    path = os.path.join(folder, "extras.db")
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        for name in ocds_store.TABLES:
+            db.execute(_side_ddl(name))
+        spool = _RowSpool(folder)
+
+        def chunks():
+            for stream, drop in streams:
+                for chunk in spool.read(stream):
+                    yield _without_ocids(chunk, drop) if drop else chunk
+            yield remainder
+        for chunk in chunks():
+            for name, rows in chunk.items():
+                if not rows:
+                    continue
+                t = ocds_store.TABLES[name]
+                if name in _KEYED:
+                    rows = _first_of_key(name, rows)
+                marks = ", ".join("?" * len(rows[0]))
+                verb = "INSERT OR IGNORE" if name in _KEYED else "INSERT"
+                db.executemany(f'{verb} INTO "{name}" VALUES ({marks})', _by_key(t, rows))
+        db.commit()
+    finally:
+        db.close()
+    return path
+
+
+class _RowSpool:
+    """Chunks of mapped rows in temporary files, one file per stream, read back in order.
+    A worker process writes its own streams (names prefixed with its part) in the folder of
+    the reading process's spool (``folder``); only the owner removes the folder."""
+
+    def __init__(self, folder: str | None = None, prefix: str = ""):
+        self.dir = None if folder else tempfile.TemporaryDirectory(prefix="hocba-ocds-rows-")
+        self.folder = folder or self.dir.name
+        self.prefix = prefix
+        self.files: dict[str, object] = {}
+
+    def write(self, stream: str, payload) -> int:
+        """Append ``payload`` to ``stream``; returns its offset (for :meth:`at`)."""
+        f = self.files.get(stream)
+        if f is None:
+            f = self.files[stream] = open(os.path.join(self.folder, self.prefix + stream), "wb")
+        at = f.tell()
+        data = marshal.dumps(payload)
+        f.write(len(data).to_bytes(8, "little"))
+        f.write(data)          # a length first: marshal.load() from a file reads value by value
+        return at
+
+    @staticmethod
+    def _load(r):
+        head = r.read(8)
+        if len(head) < 8:
+            raise EOFError
+        return marshal.loads(r.read(int.from_bytes(head, "little")))
+
+    def _path(self, stream: str) -> str:
+        f = self.files.get(stream)
+        if f is not None:
+            f.flush()
+        return os.path.join(self.folder, self.prefix + stream)
+
+    def at(self, stream: str, offset: int):
+        with open(self._path(stream), "rb") as r:
+            r.seek(offset)
+            return self._load(r)
+
+    def read(self, stream: str):
+        path = self._path(stream)
+        if not os.path.exists(path):
+            return
+        with open(path, "rb") as r:
+            while True:
+                try:
+                    yield self._load(r)
+                except EOFError:
+                    return
+
+    def end(self) -> None:
+        """Close the files written (a worker, before it hands over)."""
+        for f in self.files.values():
+            f.close()
+        self.files = {}
+
+    def close(self) -> None:
+        self.end()
+        if self.dir is not None:
+            self.dir.cleanup()
+            self.dir = None
+
+
+class _SpooledTable:
+    """One spooled chunk of a contract table: its length now, its rows on :meth:`load`."""
+
+    def __init__(self, spool: _RowSpool, file: str, offset: int, spec: Table, source: str,
+                 n: int, stream: str):
+        self.spool, self.file, self.offset = spool, file, offset
+        self.spec, self.table, self.source, self.n = spec, spec.name, source, n
+        self.stream = stream          # the rows it is a chunk of (keys are checked across them)
+        self.more = True
+
+    def __len__(self) -> int:
+        return self.n
+
+    def load(self) -> RawTable:
+        rows = _TableRows(self.spec)
+        rows.cols, rows.row_numbers = self.spool.at(self.file, self.offset)
+        rt = rows.raw_table(self.source)
+        rt.stream, rt.more = self.stream, self.more
+        return rt
 
 
 class _LazyRows:
@@ -410,9 +608,7 @@ class _TableRows:
 def _s(v) -> str | None:
     """A JSON scalar as text (ids are sometimes numbers), None when empty."""
     if v.__class__ is str:
-        if v and not v[0].isspace() and not v[-1].isspace():
-            return v
-        return v.strip() or None
+        return v.strip() or None     # strip() returns the text itself when there is nothing to trim
     if v is None or isinstance(v, (dict, list)):
         return None
     if isinstance(v, bool):
@@ -449,7 +645,8 @@ class _Mapper:
         self.f = {name: _TableRows(FOREIGN[name]) for name in FOREIGN}
         self.extras: dict[str, list[tuple]] = {n: [] for n in (
             "ocds_tenders", "ocds_bids", "ocds_bid_tenderers", "ocds_awards",
-            "ocds_award_suppliers", "ocds_contracts", "ocds_contract_lines", "ocds_parties")}
+            "ocds_award_suppliers", "ocds_award_items", "ocds_contracts", "ocds_contract_lines",
+            "ocds_parties")}
         self._cols = ocds_store.DATA_COLUMNS
         self.vendor_cache: dict = {}
         self._intern: dict = {}
@@ -461,6 +658,30 @@ class _Mapper:
         self.seen_ocids: set[str] = set()
         self.currencies = set(R.CURRENCIES)
         self.releases = 0
+        self.row_spool: _RowSpool | None = None
+        self.spooled: dict[str, list[tuple[int, int]]] = {}   # stream → [(offset, rows)]
+        self.parts = ("",)          # the stream prefixes of the processes that spooled rows
+        self._flushed = 0
+
+    def flush(self) -> None:
+        """Move the rows mapped so far (but authorities, vendors and parties) to the spool."""
+        if self.row_spool is None:
+            self.row_spool = _RowSpool()
+        sp = self.row_spool
+        for name in _CHUNKED:
+            for stream, group in ((name, self.t), (f"{name}.foreign", self.f)):
+                rows = group.get(name)
+                if rows is None or not len(rows):
+                    continue
+                off = sp.write(stream, (rows.cols, rows.row_numbers))
+                self.spooled.setdefault(stream, []).append((off, len(rows)))
+                group[name] = _TableRows(rows.spec)
+        extras = {k: v for k, v in self.extras.items() if k != "ocds_parties" and v}
+        if extras:
+            sp.write("extras", extras)
+            for k in extras:
+                self.extras[k] = []
+        self._flushed = self.releases
 
     def _x(self, _table: str, **values) -> None:
         """One row of an OCDS table, as a tuple in :data:`ocds_store.DATA_COLUMNS` order."""
@@ -560,6 +781,11 @@ class _Mapper:
     def _amount(self, value, what: str):
         """(amount, currency, vnd): the amount in its own currency, the currency (mapped where
         unambiguous) and the whole-đồng amount for a ``*_vnd`` column (None unless VND)."""
+        if value.__class__ is dict:
+            amount = value.get("amount")
+            # The common case first: a whole, non-negative amount in VND.
+            if value.get("currency") == "VND" and amount.__class__ is int and amount >= 0:
+                return float(amount), "VND", amount
         value = _d(value)
         amount = value.get("amount")
         if isinstance(amount, bool):
@@ -613,6 +839,8 @@ class _Mapper:
 
     # -- one compiled release ------------------------------------------------------------------
     def release(self, rel: dict, row_no: int) -> None:
+        if self.releases - self._flushed >= CHUNK_RELEASES:
+            self.flush()
         ocid = _s(rel.get("ocid"))
         if ocid is None:
             self.notes.add("info", "bản phát hành không có ocid, bỏ qua / release without an "
@@ -622,9 +850,7 @@ class _Mapper:
         duplicate = ocid in self.seen_ocids
         self.seen_ocids.add(ocid)
         if duplicate:
-            self.notes.add("info", "ocid lặp lại trong tệp; các dòng sau bị cách ly như khóa trùng "
-                                   "/ ocid repeated in the file; later rows are quarantined as "
-                                   "duplicate keys", ocid)
+            self.notes.add("info", _REPEATED_OCID, ocid)
         hocba = isinstance(rel.get("hocba"), dict)
         marks = _d(rel.get("hocba"))
         parties = {}
@@ -757,6 +983,7 @@ class _Mapper:
         seen_ids: set = set()
         bid_rows = self.extras["ocds_bids"]
         tenderer_rows = self.extras["ocds_bid_tenderers"]
+        bid_codes = ENUMS["bid_status"]
         for j, b in enumerate(details, start=1):
             if not isinstance(b, dict):
                 continue
@@ -783,9 +1010,8 @@ class _Mapper:
                 vid, vn = known[0]
                 contract_vendor = vid
                 rows = self.t["bids"] if vn else self.f["bids"]
-                rows.add(row_no, tender_id=ocid, vendor_id=vid, price_vnd=vnd,
-                         submitted_on=self._dt_value(b.get("date"), hocba),
-                         status=status if status in ENUMS["bid_status"] else status_raw)
+                rows.add_row(row_no, [ocid, vid, vnd, self._dt_value(b.get("date"), hocba),
+                                      status if status in bid_codes else status_raw])
             elif not known:
                 kept_only["no known tenderer"] += 1
             elif len(ids) > 1:
@@ -820,6 +1046,12 @@ class _Mapper:
                     party = parties.get(sid, s) if sid else s
                     self.extras["ocds_award_suppliers"].append(
                         (ocid, award_id, pos, vid, sid, _s(party.get("name"))))
+            if not duplicate:
+                items = self.extras["ocds_award_items"]
+                for pos, it in enumerate([x for x in _l(a.get("items")) if isinstance(x, dict)], 1):
+                    cl = _d(it.get("classification"))
+                    items.append((ocid, award_id, pos, _s(it.get("id")), _s(cl.get("scheme")),
+                                  _s(cl.get("id")), _s(it.get("description"))))
             out[award_id] = (vids, a, amount, cur)
             rb = a.get("relatedBids")
             if rb is None and _s(a.get("relatedBid")):
@@ -920,13 +1152,25 @@ class _Mapper:
             extra.append((contract_id, line_key, ocid, _s(it.get("id")), amount, cur, unit_name))
 
     # -- the result ----------------------------------------------------------------------------
-    def tables(self, source: str) -> list[RawTable]:
+    def tables(self, source: str) -> list:
+        """The raw tables, in order; a spooled table comes as its chunks (each marked with its
+        ``stream``, and ``more`` when another chunk of the stream follows)."""
         out = []
         for name in ("authorities", "vendors", "tenders", "bids", "contracts", "contract_lines"):
-            if len(self.t[name]):
-                out.append(self.t[name].raw_table(source))
-            if name in self.f and len(self.f[name]):
-                out.append(self.f[name].raw_table(source))
+            for stream, group in ((name, self.t), (f"{name}.foreign", self.f)):
+                if name not in group:
+                    continue
+                # Spooled by this process, or by the two that read the halves of the file.
+                chunks = [_SpooledTable(self.row_spool, p + stream, off, group[name].spec, source,
+                                        n, stream)
+                          for p in self.parts for off, n in self.spooled.get(p + stream, ())]
+                out += chunks
+                if len(group[name]):
+                    rt = group[name].raw_table(source)
+                    rt.stream, rt.more = stream, False
+                    out.append(rt)
+                elif chunks:
+                    chunks[-1].more = False
         return out
 
 
@@ -938,10 +1182,15 @@ assert ocds_store.DATA_COLUMNS["ocds_bid_tenderers"] == (
     "ocid", "bid_id", "position", "vendor_id", "party_id", "name")
 assert ocds_store.DATA_COLUMNS["ocds_award_suppliers"] == (
     "ocid", "award_id", "position", "vendor_id", "party_id", "name")
+assert ocds_store.DATA_COLUMNS["ocds_award_items"] == (
+    "ocid", "award_id", "position", "item_id", "classification_scheme", "classification_id",
+    "description")
 assert ocds_store.DATA_COLUMNS["ocds_contract_lines"] == (
     "contract_id", "line_no", "ocid", "item_ocds_id", "unit_amount", "currency", "unit_name")
 assert TABLES["contract_lines"].column_names == [
     "contract_id", "line_no", "school_id", "item", "service", "quantity", "unit", "unit_price_vnd"]
+assert TABLES["bids"].column_names == [
+    "tender_id", "vendor_id", "price_vnd", "submitted_on", "status"]
 
 
 def _uniq(local_id: str, seen: set, position: int) -> str:
@@ -1156,6 +1405,9 @@ def _read(path: Path, legacy: bool) -> tuple[_Mapper, _Reader]:
     mapper = _Mapper(str(path))
     reader = _Reader(path, mapper)
     if _is_lines_name(path):
+        split = None if legacy else _read_split(path)
+        if split is not None:
+            return split
         if _read_lines(path, legacy, reader):
             reader.finish()
             return mapper, reader
@@ -1179,14 +1431,21 @@ def _read(path: Path, legacy: bool) -> tuple[_Mapper, _Reader]:
     return mapper, reader
 
 
-def _read_lines(path: Path, legacy: bool, reader: _Reader) -> bool:
+def _read_lines(path: Path, legacy: bool, reader: _Reader, start: int = 0,
+                end: int | None = None, first_line: int = 1) -> bool:
     """JSON lines, one value a line; False when the first line is not a whole JSON value (the
-    file is then read as a JSON stream)."""
+    file is then read as a JSON stream).  ``start``/``end``: only the lines that start in that
+    byte range of a plain file, the first of them being line ``first_line``."""
     import orjson
-    f = _open(path, legacy)
-    first = True
+    fh = _open(path, legacy)
+    first = start == 0
+    f = fh
+    if start or end is not None:
+        if start:
+            fh.seek(start)          # (at 0, after the byte order mark _open skipped)
+        f = _lines_until(fh, end)
     try:
-        for line_no, line in enumerate(f, start=1):
+        for line_no, line in enumerate(f, start=first_line):
             if not line.strip():
                 continue
             try:
@@ -1208,12 +1467,142 @@ def _read_lines(path: Path, legacy: bool, reader: _Reader) -> bool:
             else:
                 reader.value(obj)
     finally:
-        f.close()
+        fh.close()
     return True
+
+
+def _lines_until(f, end: int | None):
+    """The lines of ``f`` from where it stands, up to the one that starts at or after ``end``."""
+    pos = f.tell()
+    for line in f:
+        if end is not None and pos >= end:
+            return
+        pos += len(line)
+        yield line
 
 
 class _NotUtf8(Exception):
     pass
+
+
+# --- a large JSON lines file, read by two processes ---------------------------------------------
+#: A plain (not gzip) JSON lines file this large is parsed and mapped by two processes, one per
+#: half, when the machine has two cores; the reading process then merges what they found.
+SPLIT_BYTES = 64 << 20
+_SMALL = ("authorities", "vendors")
+
+
+def _can_fork() -> bool:
+    """Two cores for this process, and fork is safe (no other thread could hold a lock)."""
+    import multiprocessing as mp
+    import threading
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return ((cores or 1) >= 2 and "fork" in mp.get_all_start_methods()
+            and threading.active_count() == 1)
+
+
+def _without_ocids(chunk: dict, drop: set) -> dict:
+    """A chunk of OCDS-only rows without the rows of the ``drop`` ocids."""
+    out = {}
+    for name, rows in chunk.items():
+        at = 2 if name == "ocds_contract_lines" else 0
+        out[name] = rows if name == "ocds_parties" else [r for r in rows if r[at] not in drop]
+    return out
+
+
+def _map_part(path: Path, start: int, end: int, first_line: int, folder: str, prefix: str):
+    """In a worker process: map the lines of one part of the file into the spool; return what
+    the reading process merges (None: the part cannot be read on its own, read the file whole)."""
+    import gc
+    gc.disable()
+    mapper = _Mapper(str(path))
+    reader = _Reader(path, mapper)
+    mapper.row_spool = _RowSpool(folder, prefix)
+    try:
+        if not _read_lines(path, False, reader, start, end, first_line):
+            return None
+    except _NotUtf8:
+        return None
+    if len(reader.spool):             # releases to compile by ocid: they need the whole file
+        reader.spool.close()
+        return None
+    mapper.flush()
+    mapper.row_spool.end()
+    small = {(name, group is mapper.f): (group[name].cols, group[name].row_numbers)
+             for name in _SMALL for group in (mapper.t, mapper.f) if name in group}
+    return {"small": small, "parties": mapper.extras["ocds_parties"], "spooled": mapper.spooled,
+            "notes": mapper.notes.counts, "kinds": reader.kinds, "meta": reader.meta,
+            "releases": mapper.releases, "ocids": mapper.seen_ocids}
+
+
+def _read_split(path: Path) -> tuple[_Mapper, _Reader] | None:
+    """Read a large plain JSON lines file with two worker processes (see :data:`SPLIT_BYTES`);
+    None when it cannot be (one core, gzip, a first line that is not JSON, releases that must
+    be compiled, text that is not UTF-8): the caller then reads it in this process."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    size = path.stat().st_size
+    if size < SPLIT_BYTES or not _can_fork():
+        return None
+    with open(path, "rb") as f:
+        if f.read(2) == b"\x1f\x8b":
+            return None
+        f.seek(size // 2)
+        f.readline()
+        mid = f.tell()
+        if mid >= size:
+            return None
+        f.seek(0)
+        lines_before = 0          # the line number of the second half's first line, minus one
+        while f.tell() < mid:
+            lines_before += f.read(min(1 << 24, mid - f.tell())).count(b"\n")
+    spool = _RowSpool()
+    ok = False
+    try:
+        with ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as pool:
+            parts = [pool.submit(_map_part, path, 0, mid, 1, spool.folder, "a."),
+                     pool.submit(_map_part, path, mid, size, lines_before + 1, spool.folder, "b.")]
+            sha256 = sha256_of(path)      # meanwhile
+            results = [p.result() for p in parts]
+        if None in results:
+            return None
+        mapper = _Mapper(str(path))
+        reader = _Reader(path, mapper)
+        mapper.row_spool = spool
+        seen: set = set()
+        streams = []
+        for prefix, res in zip(("a.", "b."), results):
+            drop = mapper.seen_ocids & res["ocids"]
+            for ocid in sorted(drop):
+                mapper.notes.add("info", _REPEATED_OCID, ocid)
+            mapper.seen_ocids |= res["ocids"]
+            streams.append((prefix + "extras", drop or None))
+            mapper.notes.counts.update(res["notes"])
+            reader.kinds.update(res["kinds"])
+            for k, v in res["meta"].items():
+                reader.meta.setdefault(k, v)
+            mapper.releases += res["releases"]
+            for stream, chunks in res["spooled"].items():
+                mapper.spooled.setdefault(prefix + stream, []).extend(chunks)
+            for (name, foreign), (cols, row_numbers) in res["small"].items():
+                rows = (mapper.f if foreign else mapper.t)[name]
+                ids = cols[0]             # authority_id / vendor_id: the first column
+                for i, key in enumerate(ids):
+                    if (name, key) not in seen:
+                        seen.add((name, key))
+                        rows.add_row(row_numbers[i], [c[i] for c in cols])
+            for r in res["parties"]:
+                if ("ocds_parties", r[0], r[1]) not in seen:
+                    seen.add(("ocds_parties", r[0], r[1]))
+                    mapper.extras["ocds_parties"].append(r)
+        mapper.extra_streams = streams
+        mapper.parts = ("a.", "b.")
+        mapper.sha256 = sha256
+        ok = True
+        return mapper, reader
+    finally:
+        if not ok:
+            spool.close()
 
 
 def _valid_utf8(b: bytes) -> bool:
@@ -1252,9 +1641,11 @@ def read_ocds(path: str | Path) -> OcdsSource:
     if not reader.kinds:
         raise UnreadableInput(f"{p}: không có release, record hay package OCDS nào / no OCDS "
                               f"release, record or package in this file")
-    src = OcdsSource(str(p), "ocds", sha256_of(p))
+    src = OcdsSource(str(p), "ocds", getattr(mapper, "sha256", None) or sha256_of(p))
     src.tables = mapper.tables(str(p))
     src.extras = mapper.extras
+    src.spool = mapper.row_spool
+    src.extra_streams = getattr(mapper, "extra_streams", src.extra_streams)
     src.warnings = mapper.notes.messages(str(p))
     if legacy:
         src.warnings.insert(0, f"{p}: tệp không phải UTF-8, đã đọc theo ISO-8859-1 (Latin-1) / the "
@@ -1285,59 +1676,134 @@ def _unreadable(p: Path, e: Exception) -> str:
 # --- the ingest hook --------------------------------------------------------------------------
 def land_ocds_extras(conn, source_data, ingest_id: int, source_id: int) -> dict:
     """Write the OCDS-only rows of ``source_data`` (an :class:`OcdsSource`) in the ingest's
-    transaction ``conn``: rows of the same ocids (and parties of the same ids) are replaced.
-    Returns ``{table: rows written}``; does nothing for other sources."""
-    extras = getattr(source_data, "extras", None)
-    if not extras:
+    transaction ``conn``, chunk by chunk: rows of the same ocids (and parties of the same ids)
+    stored by an earlier ingest are replaced; within the file the first row of a key wins.
+    Returns ``{table: rows offered}``; does nothing for other sources."""
+    if getattr(source_data, "extras", None) is None:
         return {}
+    if getattr(source_data, "side", None) is not None:
+        return _land_side(conn, source_data, ingest_id, source_id)
+    chunks = (source_data.extra_chunks() if hasattr(source_data, "extra_chunks")
+              else [source_data.extras])
     from sqlalchemy import select
 
     from . import ocds_store as S
-    written = {}
-    ocids = {r[0] for r in extras.get("ocds_tenders", ())}
-    stored = {r[0] for r in conn.execute(select(S.ocds_tenders.c.ocid))}
-    gone = sorted(ocids & stored)
-    for name in S.BY_OCID if gone else ():
-        t = S.TABLES[name]
-        for i in range(0, len(gone), 500):
-            conn.execute(t.delete().where(t.c.ocid.in_(gone[i:i + 500])))
-    keyed = {"ocds_contract_lines": (0, 1), "ocds_parties": (0, 1)}
-    for name, t in S.TABLES.items():
-        rows = extras.get(name)
-        if not rows:
+    written: Counter = Counter()
+    stored_ocids = None
+    have: dict[str, set] = {}        # keyed table → keys stored before this ingest
+    keyed = _KEYED
+    for extras in chunks:
+        if not any(extras.values()):
             continue
-        if name in keyed:
-            a, b = keyed[name]
-            uniq = {}
-            for r in rows:
-                uniq.setdefault((r[a], r[b]), r)
-            rows = list(uniq.values())
-            col_a, col_b = t.c[S.DATA_COLUMNS[name][a]], t.c[S.DATA_COLUMNS[name][b]]
-            have = {tuple(k) for k in conn.execute(select(col_a, col_b))}
-            old = sorted(k for k in uniq if k in have)
-            by_first: dict = {}
-            for x, y in old:
-                by_first.setdefault(x, []).append(y)
-            for x, ys in by_first.items():
-                for i in range(0, len(ys), 500):
-                    conn.execute(t.delete().where(col_a == x, col_b.in_(ys[i:i + 500])))
-        cols = list(S.DATA_COLUMNS[name]) + ["ingest_id", "source_id"]
-        book = (ingest_id, source_id)
-        _executemany(conn, t.name, cols, [r + book for r in rows])
-        written[name] = len(rows)
-    return written
+        if stored_ocids is None:
+            stored_ocids = {r[0] for r in conn.execute(select(S.ocds_tenders.c.ocid))}
+        gone = sorted({r[0] for r in extras.get("ocds_tenders", ())} & stored_ocids)
+        stored_ocids.difference_update(gone)
+        for name in S.BY_OCID if gone else ():
+            t = S.TABLES[name]
+            for i in range(0, len(gone), 500):
+                conn.execute(t.delete().where(t.c.ocid.in_(gone[i:i + 500])))
+        for name, t in S.TABLES.items():
+            rows = extras.get(name)
+            if not rows:
+                continue
+            if name in keyed:
+                a, b = keyed[name]
+                rows = _first_of_key(name, rows)
+                uniq = {(r[a], r[b]): r for r in rows}
+                col_a, col_b = t.c[S.DATA_COLUMNS[name][a]], t.c[S.DATA_COLUMNS[name][b]]
+                if name not in have:
+                    have[name] = {tuple(k) for k in conn.execute(select(col_a, col_b))}
+                old = sorted(k for k in uniq if k in have[name])
+                have[name].difference_update(old)
+                by_first: dict = {}
+                for x, y in old:
+                    by_first.setdefault(x, []).append(y)
+                for x, ys in by_first.items():
+                    for i in range(0, len(ys), 500):
+                        conn.execute(t.delete().where(col_a == x, col_b.in_(ys[i:i + 500])))
+            _executemany(conn, t.name, list(S.DATA_COLUMNS[name]), _by_key(t, rows),
+                         (ingest_id, source_id), first_wins=name in keyed)
+            written[name] += len(rows)
+    return dict(written)
 
 
-def _executemany(conn, table: str, cols: list[str], rows: list[tuple]) -> None:
+#: OCDS tables keyed by two columns that a file may repeat (a contract line, a party): within
+#: the file the first row of a key wins; a row stored by an earlier ingest is replaced.
+_KEYED = {"ocds_contract_lines": (0, 1), "ocds_parties": (0, 1)}
+
+
+def _first_of_key(name: str, rows: list[tuple]) -> list[tuple]:
+    a, b = _KEYED[name]
+    uniq: dict = {}
+    for r in rows:
+        uniq.setdefault((r[a], r[b]), r)
+    return list(uniq.values())
+
+
+def _land_side(conn, src, ingest_id: int, source_id: int) -> dict:
+    """:func:`land_ocds_extras` from the side database (:meth:`OcdsSource.start_extras`)."""
+    from . import ocds_store as S
+    path = src.side.result()
+    name = f"ocds_side_{int(source_id)}"
+    raw = conn.connection.driver_connection
+    cur = raw.cursor()
+    try:
+        cur.execute(f'ATTACH DATABASE ? AS "{name}"', (path,))
+        src._attached = (raw, name)
+        side = f'"{name}"'
+        # Rows of the same ocids, and keyed rows of the same keys, stored by an earlier ingest.
+        for table in S.BY_OCID:
+            cur.execute(f'DELETE FROM main."{table}" WHERE "ocid" IN '
+                        f'(SELECT "ocid" FROM {side}."ocds_tenders")')
+        for table, (a, b) in _KEYED.items():
+            ca, cb = S.DATA_COLUMNS[table][a], S.DATA_COLUMNS[table][b]
+            cur.execute(f'DELETE FROM main."{table}" WHERE ("{ca}", "{cb}") IN '
+                        f'(SELECT "{ca}", "{cb}" FROM {side}."{table}")')
+        written = {}
+        for table, t in S.TABLES.items():
+            cols = ", ".join(f'"{c}"' for c in S.DATA_COLUMNS[table])
+            pk = ", ".join(f'"{c.name}"' for c in t.primary_key.columns)
+            cur.execute(f'INSERT INTO main."{table}" ({cols}, "ingest_id", "source_id") '
+                        f'SELECT {cols}, {int(ingest_id)}, {int(source_id)} FROM {side}."{table}" '
+                        f'ORDER BY {pk}')
+            if cur.rowcount:
+                written[table] = cur.rowcount
+        return written
+    finally:
+        cur.close()
+
+
+def _by_key(t, rows: list[tuple]) -> list[tuple]:
+    """Rows in the order of the table's key (its first columns): a B-tree takes them about
+    twice as fast as in the file's order."""
+    from operator import itemgetter
+    cols = [c.name for c in t.columns]
+    key = itemgetter(*[cols.index(c.name) for c in t.primary_key.columns])
+    try:
+        return sorted(rows, key=key)
+    except TypeError:           # values of mixed types in a key column: as they come
+        return rows
+
+
+def _executemany(conn, table: str, cols: list[str], rows: list[tuple], book: tuple[int, int],
+                 first_wins: bool = False) -> None:
+    """Insert ``rows`` + the two bookkeeping ids ``book`` (ingest_id, source_id) through the
+    driver; with ``first_wins`` a row whose key is already there is skipped."""
+    cols = cols + ["ingest_id", "source_id"]
     dialect = conn.dialect.name
     if dialect not in ("sqlite", "postgresql"):
         from sqlalchemy import table as sa_table, column
         t = sa_table(table, *[column(c) for c in cols])
-        conn.execute(t.insert(), [dict(zip(cols, r)) for r in rows])
+        conn.execute(t.insert(), [dict(zip(cols, r + book)) for r in rows])
         return
     mark = "?" if dialect == "sqlite" else "%s"
-    sql = (f'INSERT INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) '
-           f'VALUES ({", ".join([mark] * len(cols))})')
+    # The two ids are ints of this run: written into the statement, not added to every row.
+    values = ", ".join([mark] * (len(cols) - 2) + [str(int(book[0])), str(int(book[1]))])
+    verb = "INSERT OR IGNORE" if first_wins and dialect == "sqlite" else "INSERT"
+    tail = " ON CONFLICT DO NOTHING" if first_wins and dialect == "postgresql" else ""
+    sql = (f'{verb} INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) '
+           f'VALUES ({values}){tail}')
     cur = conn.connection.driver_connection.cursor()
     try:
         for i in range(0, len(rows), 50_000):

@@ -12,6 +12,8 @@ contracting process the way an OCDS tool does:
   unambiguous, else kept only in ``status_raw``), value, currency and date, and *all* its tenderers
   (a consortium is one bid with several tenderers; a bid with no known tenderer has none);
 - ``ocds_awards`` / ``ocds_award_suppliers`` — awards with status, value, currency and suppliers;
+- ``ocds_award_items`` — the items of every award with their classification (Cardinal R048
+  counts the classifications of a supplier's awarded items);
 - ``ocds_contracts`` — every OCDS contract with its status, value and currency, and the
   ``contracts.contract_id`` it landed as (empty when it did not fit the contract table);
 - ``ocds_contract_lines`` — the currency and exact unit price of each contract line;
@@ -21,9 +23,11 @@ contracting process the way an OCDS tool does:
 Amounts here are exact (``Float``) in their own currency.  The contract's ``*_vnd`` columns hold
 an OCDS amount only when its currency is VND, so that no flag can mix currencies.
 
-Tables are registered on :data:`procurement.store.metadata`; the schema upgrade
-(:func:`procurement.store.ensure_schema`) adds them to an existing store.  Rows are replaced per
-``ocid`` on every ingest of that process (the latest input wins, as for the contract tables).
+On SQLite the tables are clustered on their key (no rowid, created so in a new store): the
+ingest writes them in key order.  Tables are registered on :data:`procurement.store.metadata`;
+the schema upgrade (:func:`procurement.store.ensure_schema`) adds them to an existing store.
+Rows are replaced per ``ocid`` on every ingest of that process (the latest input wins, as for the
+contract tables).
 """
 from __future__ import annotations
 
@@ -56,6 +60,7 @@ ocds_tenders = Table(
     Column("procuring_entity_known", Boolean),
     Column("has_bid_details", Boolean),             # bids.details was present
     *_BOOK(),
+    sqlite_with_rowid=False,
 )
 
 ocds_bids = Table(
@@ -72,6 +77,7 @@ ocds_bids = Table(
     Column("n_tenderers", Integer),                 # 0: no known tenderer; ≥ 2: a consortium
     Column("contract_vendor_id", String(20)),       # the bids.vendor_id it was offered as, if any
     *_BOOK(),
+    sqlite_with_rowid=False,
 )
 
 ocds_bid_tenderers = Table(
@@ -83,6 +89,7 @@ ocds_bid_tenderers = Table(
     Column("party_id", Text),
     Column("name", Text),
     Column("ingest_id", Integer), Column("source_id", Integer),
+    sqlite_with_rowid=False,
 )
 
 ocds_awards = Table(
@@ -98,6 +105,7 @@ ocds_awards = Table(
     Column("n_suppliers", Integer),
     Column("related_bids", Text),                   # bid ids separated by a space
     *_BOOK(),
+    sqlite_with_rowid=False,
 )
 
 ocds_award_suppliers = Table(
@@ -109,6 +117,20 @@ ocds_award_suppliers = Table(
     Column("party_id", Text),
     Column("name", Text),
     Column("ingest_id", Integer), Column("source_id", Integer),
+    sqlite_with_rowid=False,
+)
+
+ocds_award_items = Table(
+    "ocds_award_items", metadata,
+    Column("ocid", Text, primary_key=True),
+    Column("award_id", Text, primary_key=True),
+    Column("position", Integer, primary_key=True),  # 1-based, in award.items
+    Column("item_id", Text),
+    Column("classification_scheme", Text),          # as written (CPV, UNSPSC, ...)
+    Column("classification_id", Text),              # as written
+    Column("description", Text),
+    Column("ingest_id", Integer), Column("source_id", Integer),
+    sqlite_with_rowid=False,
 )
 
 ocds_contracts = Table(
@@ -124,6 +146,7 @@ ocds_contracts = Table(
     Column("value_from", String(16)),               # "contract" or "award" (contract had none)
     Column("date_signed", String(40)),
     *_BOOK(),
+    sqlite_with_rowid=False,
 )
 
 ocds_contract_lines = Table(
@@ -136,6 +159,7 @@ ocds_contract_lines = Table(
     Column("currency", String(16)),
     Column("unit_name", Text),
     Column("ingest_id", Integer), Column("source_id", Integer),
+    sqlite_with_rowid=False,
 )
 
 ocds_parties = Table(
@@ -147,15 +171,16 @@ ocds_parties = Table(
     Column("party_id", Text),
     Column("name", Text),
     Column("ingest_id", Integer), Column("source_id", Integer),
+    sqlite_with_rowid=False,
 )
 
 #: Tables replaced per ocid, in the order they are written.
 BY_OCID = ("ocds_tenders", "ocds_bids", "ocds_bid_tenderers", "ocds_awards",
-           "ocds_award_suppliers", "ocds_contracts", "ocds_contract_lines")
+           "ocds_award_suppliers", "ocds_award_items", "ocds_contracts", "ocds_contract_lines")
 
 TABLES = {t.name: t for t in (ocds_tenders, ocds_bids, ocds_bid_tenderers, ocds_awards,
-                               ocds_award_suppliers, ocds_contracts, ocds_contract_lines,
-                               ocds_parties)}
+                               ocds_award_suppliers, ocds_award_items, ocds_contracts,
+                               ocds_contract_lines, ocds_parties)}
 
 
 #: The columns a reader fills, in order (every column but the last two, ingest_id and

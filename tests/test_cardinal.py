@@ -11,14 +11,17 @@ Two layers:
    This proves the store keeps everything those definitions need, and is the reference the flag
    modules follow.
 2. ``test_flag_with_cardinal_settings`` — the flag itself, run with ``--settings
-   settings/cardinal.toml``, gives the same ocids.  The flags still read the contract tables
-   only (winners from ``contracts``, prices in VND), and Cardinal's fixtures have no contracts
-   and prices in USD: these are expected failures (strict) until the flag modules read the OCDS
-   tables as docs/ocds.md, "For the flags", says; each names what it lacks.
+   settings/cardinal.toml`` (``definition = "cardinal"``: OCDS processes follow Cardinal's
+   definition over the OCDS tables, audit/flags/_ocds.py), gives the same ocids.
+
+Then the two definitions side by side: the defaults keep the catalogue (contract tables only,
+OCDS tables never read), and Cardinal mode on generated CSV data computes every one of the five
+flags with the catalogue's rule, beside OCDS processes that follow Cardinal's.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -46,18 +49,23 @@ def _expected(ident: str) -> list[str]:
                   .get("OCID", {}))
 
 
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory):
+def ingest_fixtures(tmp_path_factory, idents, name: str) -> dict[str, str]:
+    """Each of Cardinal's fixtures ``idents`` ingested into a store of its own → its URL."""
     need(FIXTURES.is_dir(), f"Cardinal's fixtures are missing ({FIXTURES})")
-    base = tmp_path_factory.mktemp("cardinal")
+    base = tmp_path_factory.mktemp(name)
     out = {}
     with wired():
-        for ident in FLAGS:
+        for ident in idents:
             url = f"sqlite:///{base}/{ident}.db"
             res = ingest([str(FIXTURES / f"{ident}.jsonl")], url)
             assert res.exit_code in (0, 3), res.message
             out[ident] = url
-    yield out
+    return out
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    yield ingest_fixtures(tmp_path_factory, FLAGS, "cardinal")
     store.dispose_engines()
 
 
@@ -177,22 +185,7 @@ def test_the_fixtures_keep_ocds_only_facts(stores):
     assert dict(zip(o["ocds_tenders"]["ocid"], o["ocds_tenders"]["number_of_tenderers"]))["negative"] == -1
 
 
-_LACKS = {
-    "R018": "PRC-SINGLE counts valid bids in `bids`; R018 reads numberOfTenderers "
-            "(ocds_tenders.number_of_tenderers) with the raw procurementMethod open/selective",
-    "R028": "COL-IDENTICAL compares price_vnd; the fixture's prices are USD/CAD "
-            "(ocds_bids.amount + currency) and tenderer sets (ocds_bid_tenderers)",
-    "R030": "PRC-LATE-WIN finds the winner in `contracts`; Cardinal reads active awards "
-            "(ocds_awards, ocds_award_suppliers) and skips cancelled tenders (ocds_tenders.status)",
-    "R035": "PRC-ALL-DISQ finds the winner in `contracts`; Cardinal reads active awards, requires "
-            "every award final, and counts tenderer sets",
-    "R036": "PRC-LOWEST-DISQ needs bids with vendors and VND prices; the fixture's bids have no "
-            "tenderer and USD prices (ocds_bids), winners from active awards",
-}
-
-
-@pytest.mark.parametrize("ident", [pytest.param(i, marks=pytest.mark.xfail(strict=True, reason=_LACKS[i]))
-                                   for i in FLAGS])
+@pytest.mark.parametrize("ident", list(FLAGS))
 def test_flag_with_cardinal_settings(stores, ident):
     res = run_audit(stores[ident], settings_path=str(SETTINGS), store_run=False)
     got = sorted(f.subject_id for f in res.all_findings if f.code == FLAGS[ident])
@@ -205,3 +198,114 @@ def test_cardinal_settings_are_valid():
     assert s.flag("PRC-LATE-WIN")["late_statuses"] == []
     assert s.flag("PRC-LATE-WIN")["winning_bid_statuses"] == ["valid"]
     assert s.flag("PRC-LOWEST-DISQ")["winner_above_lowest"] is False
+
+
+# --- the two definitions side by side -------------------------------------------------------------
+def test_cardinal_definition_is_checked(tmp_path):
+    from audit.settings import SettingsError, load_settings
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[flags.PRC-SINGLE]\ndefinition = "cardnial"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="flags.PRC-SINGLE.definition.*catalogue, cardinal"):
+        load_settings(str(bad))
+    s = load_settings()
+    for code in FLAGS.values():          # our defaults stay as the catalogue says
+        assert s.flag(code)["definition"] == "catalogue"
+        assert s.flag(code)["excluded_method_details"] == []
+
+
+# What the catalogue (the default settings) makes of Cardinal's fixtures: it reads the contract
+# tables only, where these fixtures have no contract (so no winner), bids only when they name
+# exactly one tenderer, and prices in USD/CAD (no price_vnd): the flag is not computed for the
+# table it lacks, or finds nothing — never a finding from an OCDS-only fact.
+_CATALOGUE = {"R018": ["bids"], "R028": None, "R030": ["contracts"], "R035": ["contracts"],
+              "R036": ["bids", "contracts"]}
+
+
+@pytest.mark.parametrize("ident", list(FLAGS))
+def test_default_settings_keep_the_catalogue(stores, ident):
+    res = run_audit(stores[ident], store_run=False)
+    code = FLAGS[ident]
+    lacks = {n["code"]: n["needs"] for n in res.not_computed}.get(code)
+    assert lacks == _CATALOGUE[ident]
+    assert [f for f in res.all_findings if f.code == code] == []
+    # The default path never reads the OCDS tables (the OCDS bench runs it on 300,000 releases).
+    from audit.context import Context
+    from audit.engine import compute
+    from audit.frames import load_frames
+    from audit.settings import load_settings
+    ctx = Context(load_frames(store.get_engine(stores[ident])), load_settings())
+    compute(ctx.frames, ctx.settings, codes=list(FLAGS.values()), ctx=ctx)
+    assert not any(k.startswith("ocds.") for k in ctx._cache)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A store of the generator's CSV data only, and the same store with Cardinal's R035 fixture
+    ingested on top (OCDS processes beside tenders entered as CSV)."""
+    from procurement.synthetic import generate
+    base = tmp_path_factory.mktemp("cardinal-csv")
+    res = generate("small", 2025, base / "data")
+    urls = {"csv": f"sqlite:///{base / 'csv.db'}", "mixed": f"sqlite:///{base / 'mixed.db'}"}
+    for url in urls.values():
+        assert ingest([str(res.out_dir)], url).exit_code in (0, 3)
+    with wired():
+        r = ingest([str(FIXTURES / "R035.jsonl")], urls["mixed"])
+    assert r.exit_code in (0, 3), r.message
+    yield {**urls, "dir": base}
+    store.dispose_engines()
+
+
+def _catalogue_twin(tmp) -> Path:
+    """settings/cardinal.toml with every definition back to the catalogue's."""
+    text = SETTINGS.read_text(encoding="utf-8").replace('definition = "cardinal"',
+                                                        'definition = "catalogue"')
+    assert 'definition = "catalogue"' in text
+    out = tmp / "cardinal-as-catalogue.toml"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _by_code(res) -> dict[str, set]:
+    out: dict[str, set] = {c: set() for c in FLAGS.values()}
+    for f in res.all_findings:
+        if f.code in out:
+            out[f.code].add((f.subject_id, f.severity, f.score, f.detail_en))
+    return out
+
+
+def test_cardinal_mode_on_a_csv_only_store(generated):
+    """No OCDS data: every one of the five flags is computed (nothing not computed), by the
+    catalogue's definition with the same settings file."""
+    card = run_audit(generated["csv"], settings_path=str(SETTINGS), store_run=False)
+    assert not {n["code"] for n in card.not_computed} & set(FLAGS.values())
+    twin = run_audit(generated["csv"], settings_path=str(_catalogue_twin(generated["dir"])),
+                     store_run=False)
+    assert _by_code(card) == _by_code(twin)
+    assert _by_code(card)["PRC-SINGLE"], "the generator plants single bids"
+
+
+def test_cardinal_mode_splits_ocds_processes_from_csv_tenders(generated):
+    """OCDS processes follow Cardinal, tenders entered as CSV the catalogue, in one run."""
+    ocids = set(load_ocds_frames(store.get_engine(generated["mixed"]))["ocds_tenders"]["ocid"])
+    card = run_audit(generated["mixed"], settings_path=str(SETTINGS), store_run=False)
+    twin = run_audit(generated["mixed"], settings_path=str(_catalogue_twin(generated["dir"])),
+                     store_run=False)
+    csv_only = run_audit(generated["csv"], settings_path=str(SETTINGS), store_run=False)
+    got, cat, alone = _by_code(card), _by_code(twin), _by_code(csv_only)
+    for code in FLAGS.values():
+        assert {x for x in got[code] if x[0] not in ocids} == alone[code], code
+        assert {x for x in cat[code] if x[0] not in ocids} == alone[code], code
+    assert sorted(x[0] for x in got["PRC-ALL-DISQ"] if x[0] in ocids) == _expected("R035")
+    # The catalogue finds no winner in these processes (awards, no contract).
+    assert not any(x[0] in ocids for x in cat["PRC-ALL-DISQ"])
+    f = next(f for f in card.all_findings if f.code == "PRC-ALL-DISQ" and f.subject_id == "F2")
+    assert {"ocds_tenders:F2", "ocds_bids:F2/#1", "ocds_awards:F2/#1"} <= set(f.evidence)
+    assert "D, E" in f.detail_vi and "Cardinal R035" in f.detail_en and f.severity == "high"
+
+
+def test_texts_keep_the_currency(stores):
+    res = run_audit(stores["R028"], settings_path=str(SETTINGS), store_run=False)
+    (f,) = [f for f in res.all_findings if f.code == "COL-IDENTICAL"]
+    assert "1 USD" in f.detail_vi and "1 USD" in f.detail_en
+    assert "VND" not in f.detail_en and not re.search(r"\d đ\b", f.detail_vi)
+    assert set(f.parties["vendor"]) == {"V", "D"}

@@ -63,6 +63,9 @@ def test_planted_findings_are_found_and_nothing_else(tmp_path):
     found = {(x.code, x.subject_type, x.subject_id) for x in audit.all_findings}
     assert truth, "the generator planted nothing"
     assert {c for c, _, _ in truth} >= set(catalogue_codes())
+    # Flags registered beyond flags.md (Cardinal R025, R038, R048: docs/conformance.md) are
+    # planted too.
+    assert {c for c, _, _ in truth} >= set(load_flags())
     assert found - truth == set(), "flagged but not planted"
     assert truth - found == set(), "planted but not found"
     assert audit.not_computed == []

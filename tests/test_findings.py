@@ -120,3 +120,34 @@ def test_settings_unknown_key_and_wrong_type(tmp_path):
     assert s.flag("CON-HHI")["threshold"] == 1500 and str(s.as_of) == "2025-06-30"
     assert main(["flags", "--db", f"sqlite:///{tmp_path}/x.db", "--out", str(tmp_path / "o"),
                  "--settings", str(bad)]) == 2
+
+
+def test_findings_json_text_is_the_standard_librarys():
+    """write_json writes what ``json.dumps(..., ensure_ascii=False, indent=1, default=str)``
+    writes, for every kind of value a run holds (and a few it might)."""
+    import datetime as dt
+    import math
+
+    from audit.findings import dumps_indent1
+
+    rng = random.Random(4)
+    leaves = ["a", "é\"\\\n\u2028<b>", "", 0, -5, 2.5, 1e20, 0.1, math.nan, math.inf, -math.inf,
+              True, False, None, dt.date(2026, 11, 29), (1, "b"), [], {}, ["x", "y"]]
+
+    def value(depth=0):
+        r = rng.random()
+        if depth > 3 or r < 0.5:
+            return rng.choice(leaves)
+        if r < 0.75:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        return {(rng.choice(["k", "ü", 1, 2.5, True, None]) if rng.random() < 0.3 else f"k{i}"):
+                value(depth + 1) for i in range(rng.randint(0, 4))}
+
+    for _ in range(3000):
+        v = value()
+        assert dumps_indent1(v) == json.dumps(v, ensure_ascii=False, indent=1, default=str)
+    f = Finding("X-1", "X", "tender", "T1", "01", "2024-2025", "high", 75.0, "t", "t", "d", "d",
+                ["tenders:T1", "bids:T1/V"], "law", parties={"vendor": ["V"]})
+    d = f.as_dict()
+    assert d["evidence"] == f.evidence and d["evidence"] is not f.evidence
+    assert d["parties"] == f.parties and d["parties"]["vendor"] is not f.parties["vendor"]

@@ -120,12 +120,37 @@ def instants(text: pd.Series) -> pd.Series:
     """The UTC instants of canonical date-time texts (a time without offset is Vietnam time);
     NaT for a date without a time or an empty value."""
     s = text.where(text.str.len().fillna(0).gt(10))
-    s = s.map(lambda v: v if not isinstance(v, str) or _OFFSET.search(v) else v + "+07:00")
-    return pd.to_datetime(s, utc=True, format="ISO8601", errors="coerce")
+    # Each distinct text once (a deadline repeats on every bid of its tender), then spread back.
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object))
+    if not len(uniq):
+        return pd.to_datetime(s, utc=True, format="ISO8601", errors="coerce")
+    u = pd.Series([v if not isinstance(v, str) or _OFFSET.search(v) else v + "+07:00"
+                   for v in uniq], dtype=object)
+    conv = pd.to_datetime(u, utc=True, format="ISO8601", errors="coerce").array
+    return pd.Series(conv.take(codes, allow_fill=True), index=text.index, name=text.name)
+
+
+def lateness(sub: pd.Series, sub_day: pd.Series, sub_has_time: pd.Series, deadline: pd.Series,
+             deadline_day: pd.Series, deadline_has_time: pd.Series) -> pd.DataFrame:
+    """Was each submission after its deadline?  ``after``, ``late_days`` (NaN when it cannot be
+    said) and ``as_instants``: compared as instants when both carry a time, else as Vietnam
+    calendar days.  The six Series are aligned (canonical texts, ``*_day``, ``*_has_time``)."""
+    both_time = sub_has_time.fillna(False).astype(bool) & deadline_has_time.fillna(False).astype(bool)
+    sub_i, dl_i = instants(sub), instants(deadline)
+    inst_ok = both_time & sub_i.notna() & dl_i.notna()
+    days_ok = ~inst_ok & sub_day.notna() & deadline_day.notna()
+    by_inst = inst_ok & (sub_i > dl_i)
+    by_day = days_ok & (sub_day > deadline_day)
+    delta_i = (sub_i - dl_i) / pd.Timedelta(days=1)
+    delta_d = (sub_day - deadline_day) / pd.Timedelta(days=1)
+    return pd.DataFrame({"after": (by_inst | by_day).fillna(False).astype(bool),
+                         "late_days": delta_i.where(inst_ok, delta_d),
+                         "as_instants": inst_ok.astype(bool)})
 
 
 # --- texts -----------------------------------------------------------------------------------
-STATUS_VI = {"valid": "hợp lệ", "disqualified": "bị loại", "withdrawn": "đã rút", "late": "nộp muộn"}
+STATUS_VI = {"valid": "hợp lệ", "disqualified": "bị loại", "withdrawn": "đã rút", "late": "nộp muộn",
+             "pending": "đang chờ xét", "invited": "được mời"}
 
 
 def status_vi(s: str) -> str:
@@ -154,6 +179,17 @@ def fmt_money(x: float, lang: str) -> str:
         text = f"{int(x):,}"
         return text.replace(",", ".") + " đ" if lang == "vi" else text + " VND"
     return fmt_num(float(x), lang, 1) + (" đ" if lang == "vi" else " VND")  # a median of .5
+
+
+def fmt_amount(x: float, currency, lang: str) -> str:
+    """An amount in its own currency: VND as :func:`fmt_money`; another currency as
+    ``1.234,5 USD`` / ``1,234.5 USD`` (never called VND); no currency given: said so."""
+    if currency == "VND":
+        return fmt_money(x, lang)
+    number = fmt_num(float(x), lang, 2)
+    if isinstance(currency, str) and currency:
+        return f"{number} {currency}"
+    return number + (" (không rõ đơn vị tiền)" if lang == "vi" else " (currency not given)")
 
 
 def fmt_duration(days: float, lang: str) -> str:

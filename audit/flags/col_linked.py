@@ -26,9 +26,10 @@ def compute(ctx, cfg):
     if b.empty:
         return
     groups = ctx.groups
-    b = b.assign(group=b["vendor_id"].map(groups.group))
+    vendors = b["vendor_id"].unique()  # each vendor's group once, not once per bid
+    b = b.assign(group=b["vendor_id"].map(dict(zip(vendors, map(groups.group, vendors)))))
     # 1. two bidders in one vendor group.
-    multi = b.groupby(["tender_id", "group"])["vendor_id"].transform("nunique").gt(1)
+    multi = b.groupby(["tender_id", "group"], sort=False)["vendor_id"].transform("nunique").gt(1)
     g = b[multi.to_numpy()]
     gp = g.merge(g, on=["tender_id", "group"], suffixes=("_a", "_b"))
     gp = gp[gp["vendor_id_a"] < gp["vendor_id_b"]]

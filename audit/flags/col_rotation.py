@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections import Counter
+
+import numpy as np
+import pandas as pd
 
 from ..registry import Hit, flag
 from . import _people as P
@@ -21,6 +23,11 @@ def _search(tenders_of: dict, adj: dict, winner: dict, k_min: int, t_min: int, m
     nodes = 0
     share = exact(max_share)
     num, den = share.numerator, share.denominator
+    # The tenders each candidate won: a member's wins in T are |T ∩ won_by[member]|.
+    won = pd.Series(list(winner.values()), index=list(winner), dtype=object)
+    won = won[won.isin(list(adj)).to_numpy()]
+    won_by = _sets_by(won.to_numpy(dtype=object), won.index.to_numpy(dtype=object))
+    nothing: frozenset = frozenset()
 
     def grow(S, T, cands):
         nonlocal nodes
@@ -32,7 +39,7 @@ def _search(tenders_of: dict, adj: dict, winner: dict, k_min: int, t_min: int, m
             if len(T2) < t_min:
                 continue
             S2 = S + (u,)
-            wins = Counter(winner.get(t) for t in T2)
+            wins = {m: len(T2 & won_by.get(m, nothing)) for m in S2}
             if any(wins[m] == 0 for m in S2):
                 continue
             # none wins > max_share × |T|, exactly: wins × den > num × |T|
@@ -68,6 +75,41 @@ def _maximal(found):
     return keep
 
 
+def _sets_by(keys: np.ndarray, values: np.ndarray) -> dict:
+    """key → the set of its values (aligned object arrays), one slice per key of the rows
+    sorted by key: a ``setdefault(...).add`` per row costs ten times more."""
+    if not len(keys):
+        return {}
+    code, names = pd.factorize(keys)
+    order = np.argsort(code, kind="stable")
+    bounds = np.flatnonzero(np.diff(code[order])) + 1
+    starts = np.r_[0, bounds].tolist()
+    return {names[code[order[i]]]: set(part.tolist())
+            for i, part in zip(starts, np.split(values[order], bounds))}
+
+
+def _co_bidders(cand, t_min: int) -> dict[str, set]:
+    """vendor → the vendors it bid with in ≥ ``t_min`` tenders (pairs counted on integer codes
+    of the vendors and tenders: a self-merge on the text columns is several times slower)."""
+    if cand.empty:
+        return {}
+    v_code, v_names = pd.factorize(cand["vendor_id"].to_numpy(dtype=object), sort=True)
+    t_code = pd.factorize(cand["tender_id"].to_numpy(dtype=object))[0]
+    x = pd.DataFrame({"t": t_code, "v": v_code.astype("int64")})
+    pairs = x.merge(x, on="t", suffixes=("_a", "_b"))
+    a, c = pairs["v_a"].to_numpy(), pairs["v_b"].to_numpy()
+    keep = a < c
+    key = a[keep] * len(v_names) + c[keep]
+    keys, counts = np.unique(key, return_counts=True)
+    keys = keys[counts >= t_min]
+    adj: dict[str, set] = {}
+    for ai, ci in zip((keys // len(v_names)).tolist(), (keys % len(v_names)).tolist()):
+        va, vc = v_names[ai], v_names[ci]
+        adj.setdefault(va, set()).add(vc)
+        adj.setdefault(vc, set()).add(va)
+    return adj
+
+
 @flag("COL-ROTATION", subject_type="vendor_set",
       title_vi="Nhóm nhà thầu thường xuyên cùng dự thầu và lần lượt trúng thầu",
       title_en="Bid rotation: vendors that bid together and take turns winning",
@@ -84,22 +126,14 @@ def compute(ctx, cfg):
     # A member wins a tender of T, and bids in every tender of T: it is the winner of one of
     # its own bids.  Only such vendors can be members.
     won = b["tender_id"].map(winner).eq(b["vendor_id"])
-    cand = b[b["vendor_id"].isin(set(b.loc[won.to_numpy(), "vendor_id"]))]
-    pairs = cand.merge(cand, on="tender_id", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["vendor_id_a"] < pairs["vendor_id_b"]]
-    common = pairs.groupby(["vendor_id_a", "vendor_id_b"]).size()
-    common = common[common >= t_min]
-    if common.empty:
+    cand = b[b["vendor_id"].isin(b.loc[won.to_numpy(), "vendor_id"].unique())]
+    adj = _co_bidders(cand, t_min)
+    if not adj:
         return
-    adj: dict[str, set] = {}
-    for a, c in common.index:
-        adj.setdefault(a, set()).add(c)
-        adj.setdefault(c, set()).add(a)
     members = set(adj)
     sub = cand[cand["vendor_id"].isin(members)]
-    tenders_of: dict[str, set] = {}
-    for v, x in zip(sub["vendor_id"].to_numpy(dtype=object), sub["tender_id"].to_numpy(dtype=object)):
-        tenders_of.setdefault(v, set()).add(x)
+    tenders_of = _sets_by(sub["vendor_id"].to_numpy(dtype=object),
+                          sub["tender_id"].to_numpy(dtype=object))
     found, complete = _search(tenders_of, adj, winner, k_min, t_min, max_share,
                               int(cfg["max_search_nodes"]))
     if not complete:
@@ -107,7 +141,7 @@ def compute(ctx, cfg):
               f"(max_search_nodes); the sets found so far are reported", file=sys.stderr)
     if not found:
         return
-    contracts = ctx.winner_contracts
+    contracts = dict(zip(ctx.winner_contracts.index.tolist(), ctx.winner_contracts.tolist()))
     for S, T, wins in sorted(_maximal(found), key=lambda x: x[0]):
         n = len(T)
         tl = sorted(T)
@@ -119,8 +153,8 @@ def compute(ctx, cfg):
             + (5 if by_members == n else 0)
         shown = ", ".join(tl[:12]) + (f" … (+{n - 12})" if n > 12 else "")
         evidence = [ref("tenders", x) for x in tl]
-        evidence += [ref("bids", x, m) for x in tl for m in S]
-        evidence += [ref("contracts", contracts[x]) for x in tl if x in contracts.index]
+        evidence += [f"bids:{x}/{m}" for x in tl for m in S]  # ref("bids", x, m): all texts
+        evidence += [ref("contracts", contracts[x]) for x in tl if x in contracts]
         yield Hit(
             subject_id="+".join(S), severity="high" if score >= 75 else "medium", score=score,
             detail_vi=(f"{len(S)} nhà thầu (ngưỡng ≥ {k_min}) cùng dự thầu trong {n} gói thầu "

@@ -15,6 +15,8 @@ KIND_VI = {
 
 def line_numbers(lines: pd.DataFrame) -> pd.Series:
     """A line's ``line_no``, or when empty its position among its contract's rows."""
+    if not lines["line_no"].isna().any():
+        return lines["line_no"].astype("int64")
     pos = lines.groupby("contract_id", sort=False).cumcount() + 1
     return lines["line_no"].fillna(pos).astype("int64")
 
@@ -32,11 +34,23 @@ def score_of(n_schools: int, other_province: bool) -> tuple[str, float]:
       legal_basis="đúng thẩm quyền",
       needs=("tenders", "contracts", "contract_lines", "authorities", "schools"))
 def compute(ctx, cfg):
-    lines = ctx["contract_lines"]
-    lines = lines.assign(line=line_numbers(lines))
-    lines = lines[lines["school_id"].notna()]
+    cl = ctx["contract_lines"]
+    # The three columns used below only (filtering every column of the lines costs ~0.3 s).
+    lines = pd.DataFrame({"contract_id": cl["contract_id"], "line": line_numbers(cl),
+                          "school_id": cl["school_id"]})
+    lines = lines[lines["school_id"].notna().to_numpy()]
     c = ctx["contracts"].dropna(subset=["tender_id"])[["contract_id", "tender_id", "vendor_id"]]
     t = ctx.tenders[["tender_id", "procuring_entity_id", "province_code", "school_year"]]
+    # Keep only the lines outside the jurisdiction before the merges below (most lines are
+    # inside; merging every line takes about a second): each contract names one procuring entity
+    # when a contract id and a tender id are never repeated.
+    pe = c[["contract_id", "tender_id"]].merge(t[["tender_id", "procuring_entity_id"]],
+                                               on="tender_id")
+    if pe["contract_id"].is_unique:
+        pe = pd.Series(pe["procuring_entity_id"].to_numpy(dtype=object),
+                       index=pe["contract_id"].to_numpy(dtype=object))
+        out = ctx.in_jurisdiction(lines["contract_id"].map(pe), lines["school_id"])
+        lines = lines[out.eq(False).fillna(False).to_numpy()]
     x = lines[["contract_id", "line", "school_id"]].merge(c, on="contract_id").merge(t, on="tender_id")
     if x.empty:
         return

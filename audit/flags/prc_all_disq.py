@@ -6,15 +6,26 @@ import math
 
 from ..registry import Hit, flag
 from . import _bids as B
+from . import _ocds as O
 from ._common import least_count
+
+NEEDS = ("tenders", "bids", "contracts")
 
 
 @flag("PRC-ALL-DISQ", subject_type="tender",
       title_vi="Mọi hồ sơ khác ngoài hồ sơ trúng thầu đều bị loại",
       title_en="All bids except the winning bid disqualified",
       legal_basis="Cardinal R035",
-      needs=("tenders", "bids", "contracts"))
+      needs=NEEDS, needs_for=O.needs(NEEDS))
 def compute(ctx, cfg):
+    return O.run(ctx, cfg, _catalogue, _cardinal)
+
+
+def _score(n: int) -> tuple[float, str]:
+    return 55 + 40 * (1 - math.exp(-(n - 1) / 2)), ("high" if n >= 2 else "medium")
+
+
+def _catalogue(ctx, cfg):
     min_other = least_count(cfg["min_other_bids"])
     disq = B.as_list(cfg["disqualified_statuses"])
     ignored = B.as_list(cfg["ignored_statuses"])
@@ -34,8 +45,7 @@ def compute(ctx, cfg):
     for row in hit.itertuples(index=False):
         n = int(per.at[row.tender_id, "size"])
         vs = vendors.get(row.tender_id, [])
-        score = 55 + 40 * (1 - math.exp(-(n - 1) / 2))
-        severity = "high" if n >= 2 else "medium"
+        score, severity = _score(n)
         st_vi = ", ".join(B.status_vi(s) for s in disq)
         st_en = ", ".join(disq)
         yield Hit(
@@ -49,3 +59,48 @@ def compute(ctx, cfg):
                        f"(≥ {min_other}) have status {st_en}: {', '.join(vs)}."),
             evidence=B.tender_evidence(row, [row.vendor_id] + vs),
             parties=B.tender_parties(row, vs), **B.where(row))
+
+
+def _cardinal(ctx, cfg):
+    """Cardinal R035: every award is final; exactly one tenderer has ``valid`` bids and it is
+    exactly the suppliers of the active awards; at least ``min_other_bids`` other tenderers have
+    ``disqualified`` bids.  Tenderers are counted one by one (Cardinal's sets of ids); other
+    statuses (``invited``, ``pending``, ``withdrawn``) neither count nor prevent."""
+    threshold = max(least_count(cfg["min_other_bids"]), 1)
+    p = O.tested(ctx, cfg)
+    aw = O.awards(ctx)
+    final = aw[aw["final"]]
+    b = O.bids(ctx)
+    b = b[b["ocid"].isin(p.index) & b["ocid"].isin(final.index)]
+    for ocid, g in b.groupby("ocid", sort=True):
+        valid = frozenset().union(*g.loc[g["code"].eq("valid"), "tenderers"])
+        disq = frozenset().union(*g.loc[g["code"].eq("disqualified"), "tenderers"])
+        winners = final.at[ocid, "winners"]
+        others = sorted(disq - valid)
+        if len(valid) != 1 or valid != winners or len(others) < threshold:
+            continue
+        row = p.loc[ocid]
+        rest = g[~g["code"].isin(["valid", "disqualified"])]
+        counts = rest["code"].map(lambda c: c if isinstance(c, str) else None).value_counts(dropna=False)
+        rest_vi = ", ".join(f"{n} {O.status_text(c, 'vi')}" for c, n in sorted(
+            counts.items(), key=lambda x: str(x[0]))) or "không có"
+        rest_en = ", ".join(f"{n} {O.status_text(c, 'en')}" for c, n in sorted(
+            counts.items(), key=lambda x: str(x[0]))) or "none"
+        (v,) = valid
+        n = len(others)
+        score, severity = _score(n)
+        others_text = ", ".join(B.vlabel(ctx, x) for x in others)
+        used = g[g["code"].isin(["valid", "disqualified"])]
+        yield Hit(
+            subject_id=ocid, severity=severity, score=score,
+            detail_vi=(f"Quy trình {ocid}: nhà thầu duy nhất có hồ sơ hợp lệ là {B.vlabel(ctx, v)}, "
+                       f"đúng là nhà cung cấp trong các quyết định trao thầu có hiệu lực (mọi quyết "
+                       f"định trao thầu đã ở trạng thái cuối), và {n} nhà thầu khác (≥ {threshold}) "
+                       f"đều có hồ sơ bị loại: {others_text}; hồ sơ khác không tính: {rest_vi} "
+                       f"(quy tắc Cardinal R035)."),
+            detail_en=(f"Process {ocid}: the only tenderer with a valid bid, {B.vlabel(ctx, v)}, is "
+                       f"exactly the supplier of the active awards (every award is final), and "
+                       f"{n} other tenderer(s) (≥ {threshold}) had their bids disqualified: "
+                       f"{others_text}; other bids not counted: {rest_en} (Cardinal R035)."),
+            evidence=O.evidence(row, used["bid_id"], final.at[ocid, "active_ids"]),
+            parties=O.parties(row, [v, *others]), **O.where(row))

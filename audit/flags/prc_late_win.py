@@ -1,20 +1,46 @@
-"""PRC-LATE-WIN — the winning bid was late (docs/flags/PRC-LATE-WIN.md)."""
+"""PRC-LATE-WIN — the winning bid was late (docs/flags/PRC-LATE-WIN.md).
+
+``definition = "cardinal"``: OCDS processes follow Cardinal R030 (:func:`_cardinal`), tenders
+entered as CSV the catalogue (:func:`_catalogue`)."""
 from __future__ import annotations
 
 import math
 
-import pandas as pd
-
 from ..registry import Hit, flag
 from . import _bids as B
+from . import _ocds as O
+
+NEEDS = ("tenders", "bids", "contracts")
 
 
 @flag("PRC-LATE-WIN", subject_type="tender",
       title_vi="Hồ sơ nộp muộn trúng thầu",
       title_en="Late bid won",
       legal_basis="Cardinal R030",
-      needs=("tenders", "bids", "contracts"))
+      needs=NEEDS, needs_for=O.needs(NEEDS))
 def compute(ctx, cfg):
+    return O.run(ctx, cfg, _catalogue, _cardinal)
+
+
+def _late_sign(submitted, deadline, late_days: float, as_instants: bool,
+               what_vi: str = "hạn đóng thầu", what_en: str = "the bid deadline") -> tuple[str, str]:
+    """``nộp lúc … > hạn … (muộn …, so sánh theo …)`` in Vietnamese and English."""
+    if as_instants:
+        how_vi, how_en = "so sánh theo thời điểm", "compared as instants"
+    else:
+        how_vi, how_en = "so sánh theo ngày", "compared as calendar days"
+    return (f"nộp lúc {submitted} > {what_vi} {deadline} "
+            f"(muộn {B.fmt_duration(late_days, 'vi')}, {how_vi})",
+            f"was submitted at {submitted} > {what_en} {deadline} "
+            f"({B.fmt_duration(late_days, 'en')} late, {how_en})")
+
+
+def _score(late_days: float, both: bool) -> tuple[float, str]:
+    score = (70 if both else 55) + 25 * (1 - math.exp(-late_days / 7))
+    return score, ("high" if both or late_days >= 1 else "medium")
+
+
+def _catalogue(ctx, cfg):
     late_statuses = B.as_list(cfg["late_statuses"])
     compare = bool(cfg["compare_submitted"])
     w = B.winning_bids(ctx, cfg["winning_bid_statuses"])
@@ -26,18 +52,10 @@ def compute(ctx, cfg):
     w["late_days"] = float("nan")
     w["as_instants"] = False
     if compare:
-        both_time = w["submitted_on_has_time"].fillna(False).astype(bool) & \
-            w["bid_deadline_has_time"].fillna(False).astype(bool)
-        sub_i, dl_i = B.instants(w["submitted_on"]), B.instants(w["bid_deadline"])
-        inst_ok = both_time & sub_i.notna() & dl_i.notna()
-        days_ok = ~inst_ok & w["submitted_on_day"].notna() & w["bid_deadline_day"].notna()
-        by_inst = inst_ok & (sub_i > dl_i)
-        by_day = days_ok & (w["submitted_on_day"] > w["bid_deadline_day"])
-        w["after"] = (by_inst | by_day).fillna(False).astype(bool)
-        delta_i = (sub_i - dl_i) / pd.Timedelta(days=1)
-        delta_d = (w["submitted_on_day"] - w["bid_deadline_day"]) / pd.Timedelta(days=1)
-        w["late_days"] = delta_i.where(inst_ok, delta_d)
-        w["as_instants"] = inst_ok
+        late = B.lateness(w["submitted_on"], w["submitted_on_day"], w["submitted_on_has_time"],
+                          w["bid_deadline"], w["bid_deadline_day"], w["bid_deadline_has_time"])
+        for c in late:
+            w[c] = late[c]
     w = w[w["by_status"] | w["after"]]
     for row in w.itertuples(index=False):
         signs_vi, signs_en = [], []
@@ -45,20 +63,12 @@ def compute(ctx, cfg):
             signs_vi.append(f"có trạng thái «{B.status_vi(row.status)}» ({row.status})")
             signs_en.append(f"has status {row.status}")
         if row.after:
-            d = row.late_days
-            amount_vi, amount_en = B.fmt_duration(d, "vi"), B.fmt_duration(d, "en")
-            if row.as_instants:
-                how_vi, how_en = "so sánh theo thời điểm", "compared as instants"
-            else:
-                how_vi, how_en = "so sánh theo ngày", "compared as calendar days"
-            signs_vi.append(f"nộp lúc {row.submitted_on} > hạn đóng thầu {row.bid_deadline} "
-                            f"(muộn {amount_vi}, {how_vi})")
-            signs_en.append(f"was submitted at {row.submitted_on} > the bid deadline "
-                            f"{row.bid_deadline} ({amount_en} late, {how_en})")
+            vi, en = _late_sign(row.submitted_on, row.bid_deadline, row.late_days, row.as_instants)
+            signs_vi.append(vi)
+            signs_en.append(en)
         both = bool(row.by_status and row.after)
         late_days = row.late_days if row.after and row.late_days == row.late_days else 0.0
-        score = (70 if both else 55) + 25 * (1 - math.exp(-late_days / 7))
-        severity = "high" if both or late_days >= 1 else "medium"
+        score, severity = _score(late_days, both)
         yield Hit(
             subject_id=row.tender_id, severity=severity, score=score,
             detail_vi=(f"Gói thầu {row.tender_id}: hồ sơ trúng thầu của {B.vlabel(ctx, row.winner)}, giá "
@@ -67,3 +77,52 @@ def compute(ctx, cfg):
                        f"{B.fmt_money(row.price_vnd, 'en')}, " + " and ".join(signs_en) + "."),
             evidence=B.tender_evidence(row, [row.vendor_id]),
             parties=B.tender_parties(row), **B.where(row))
+
+
+def _cardinal(ctx, cfg):
+    """Cardinal R030: a ``valid`` bid of a supplier of an ``active`` award, dated after the
+    tender period's end — compared as instants (Cardinal compares the date texts)."""
+    p = O.tested(ctx, cfg)
+    p = p[p["tender_period_end"].notna()]
+    aw = O.awards(ctx)
+    b = O.bids(ctx)
+    b = b[b["ocid"].isin(p.index) & b["ocid"].isin(aw.index) & b["code"].eq("valid")
+          & b["date"].notna()]
+    if b.empty:
+        return
+    win = b["ocid"].map(aw["winners"])
+    b = b[[bool(t & w) for t, w in zip(b["tenderers"], win)]]
+    if b.empty:
+        return
+    ends = {c: b["ocid"].map(p[c]) for c in ("tender_period_end", "end_day", "end_has_time")}
+    late = B.lateness(b["date"], b["date_day"], b["date_has_time"], ends["tender_period_end"],
+                      ends["end_day"], ends["end_has_time"])
+    b = b.join(late)
+    b = b[b["after"]]
+    for ocid, g in b.groupby("ocid", sort=True):
+        row = p.loc[ocid]
+        winners = aw.at[ocid, "winners"]
+        parts_vi, parts_en = [], []
+        for r in g.itertuples(index=False):
+            vi, en = _late_sign(r.date, row.tender_period_end, r.late_days, r.as_instants,
+                                "hạn nộp (tenderPeriod.endDate)", "the tender period's end")
+            who_vi = O.tenderer_label(ctx, r.tenderers, "vi")
+            who_en = O.tenderer_label(ctx, r.tenderers, "en")
+            price_vi = f", giá {B.fmt_amount(r.amount, r.currency, 'vi')}" if r.amount == r.amount else ""
+            price_en = f", {B.fmt_amount(r.amount, r.currency, 'en')}" if r.amount == r.amount else ""
+            parts_vi.append(f"hồ sơ {r.bid_id} của {who_vi}{price_vi}, trạng thái hợp lệ, {vi}")
+            parts_en.append(f"bid {r.bid_id} of {who_en}{price_en}, status valid, {en}")
+        score, severity = _score(float(g["late_days"].max()), False)
+        win_vi = ", ".join(B.vlabel(ctx, v) for v in sorted(winners))
+        yield Hit(
+            subject_id=ocid, severity=severity, score=score,
+            detail_vi=(f"Quy trình {ocid}: nhà thầu được trao thầu (quyết định trao thầu có hiệu "
+                       f"lực) {win_vi} có hồ sơ nộp sau hạn — " + "; ".join(parts_vi)
+                       + " (quy tắc Cardinal R030: hồ sơ hợp lệ của nhà cung cấp trong quyết định "
+                       "trao thầu có hiệu lực, nộp sau tenderPeriod.endDate)."),
+            detail_en=(f"Process {ocid}: the supplier of an active award, {win_vi}, bid after the "
+                       f"deadline — " + "; ".join(parts_en)
+                       + " (Cardinal R030: a valid bid of a supplier of an active award, dated "
+                       "after tenderPeriod.endDate)."),
+            evidence=O.evidence(row, g["bid_id"], aw.at[ocid, "active_ids"]),
+            parties=O.parties(row, winners), **O.where(row))

@@ -6,14 +6,27 @@ import math
 
 from ..registry import Hit, flag
 from . import _bids as B
+from . import _ocds as O
+
+NEEDS = ("tenders", "bids", "contracts")
 
 
 @flag("PRC-LOWEST-DISQ", subject_type="tender",
       title_vi="Hồ sơ giá thấp nhất bị loại, hồ sơ giá cao hơn trúng thầu",
       title_en="Lowest bid disqualified, a dearer bid won",
       legal_basis="Cardinal R036",
-      needs=("tenders", "bids", "contracts"))
+      needs=NEEDS, needs_for=O.needs(NEEDS))
 def compute(ctx, cfg):
+    return O.run(ctx, cfg, _catalogue, _cardinal)
+
+
+def _score(gap: float) -> tuple[float, str]:
+    """Score and severity from the premium ``gap`` paid over the lowest price."""
+    score = 50 + 45 * (1 - math.exp(-gap / 0.05)) if gap != math.inf else 95
+    return score, ("high" if gap >= 0.05 else ("medium" if gap >= 0.01 else "low"))
+
+
+def _catalogue(ctx, cfg):
     excluded = B.as_list(cfg["excluded_statuses"])
     disq = B.as_list(cfg["disqualified_statuses"])
     need_winner = bool(cfg["winner_above_lowest"])
@@ -21,8 +34,9 @@ def compute(ctx, cfg):
     considered = b[~b["status"].isin(excluded) & b["price_vnd"].notna()]
     if considered.empty:
         return
-    lowest = considered.groupby("tender_id")["price_vnd"].min()
-    at_low = considered[considered["price_vnd"].eq(considered["tender_id"].map(lowest))]
+    by_tender = considered.groupby("tender_id", sort=False)["price_vnd"]
+    lowest = by_tender.min()
+    at_low = considered[considered["price_vnd"].eq(by_tender.transform("min")).to_numpy()]
     low_disq = at_low[at_low["status"].isin(disq)]
     if low_disq.empty:
         return
@@ -69,8 +83,7 @@ def compute(ctx, cfg):
             gap = 0.0
             win_vi = f"; nhà thầu được chọn {B.vlabel(ctx, row.winner)} không có hồ sơ dự thầu"
             win_en = f"; the winner {B.vlabel(ctx, row.winner)} has no bid"
-        score = 50 + 45 * (1 - math.exp(-gap / 0.05)) if gap != math.inf else 95
-        severity = "high" if gap >= 0.05 else ("medium" if gap >= 0.01 else "low")
+        score, severity = _score(gap)
         yield Hit(
             subject_id=row.tender_id, severity=severity, score=score,
             detail_vi=(f"Gói thầu {row.tender_id}: trong {n} hồ sơ (không tính hồ sơ {excl_vi}), "
@@ -81,3 +94,63 @@ def compute(ctx, cfg):
                        f"{', '.join(low_vs)}, and that bid was disqualified{win_en}."),
             evidence=B.tender_evidence(row, low_vs + ([row.win_vendor] if isinstance(row.win_vendor, str) else [])),
             parties=B.tender_parties(row, low_vs), **B.where(row))
+
+
+def _cardinal(ctx, cfg):
+    """Cardinal R036: in a process with an active award, among the submitted bids (a written
+    status other than ``invited`` or ``withdrawn``: a ``pending`` bid is ranked), a bid at the
+    lowest amount is ``disqualified``.  Amounts are compared within one currency: a process
+    whose ranked bids lack an amount or a currency, or mix currencies, is not tested."""
+    p = O.tested(ctx, cfg, price=True)
+    aw = O.awards(ctx)
+    awarded = aw[aw["n_active"].gt(0)]
+    b = O.bids(ctx)
+    b = b[b["ocid"].isin(p.index) & b["ocid"].isin(awarded.index) & b["submitted"]]
+    for ocid, g in b.groupby("ocid", sort=True):
+        if g["amount"].isna().any() or g["currency"].isna().any() or g["currency"].nunique() != 1:
+            continue
+        low = g["amount"].min()
+        at_low = g[g["amount"].eq(low)]
+        low_disq = at_low[at_low["code"].eq("disqualified")]
+        if low_disq.empty:
+            continue
+        row = p.loc[ocid]
+        currency = g["currency"].iloc[0]
+        winners = awarded.at[ocid, "winners"]
+        won = g[[bool(t & winners) for t in g["tenderers"]]]
+        low_vi = ", ".join(f"hồ sơ {r.bid_id} của {O.tenderer_label(ctx, r.tenderers, 'vi')}"
+                           for r in low_disq.itertuples())
+        low_en = ", ".join(f"bid {r.bid_id} of {O.tenderer_label(ctx, r.tenderers, 'en')}"
+                           for r in low_disq.itertuples())
+        gap = 0.0
+        if won.empty:
+            who = ", ".join(B.vlabel(ctx, v) for v in sorted(winners))
+            win_vi = (f"; nhà cung cấp được trao thầu {who} không có hồ sơ được công bố" if who
+                      else "; quyết định trao thầu có hiệu lực không ghi nhà cung cấp")
+            win_en = (f"; the awarded supplier {who} has no published bid" if who
+                      else "; the active award names no supplier")
+        else:
+            w = won.loc[won["amount"].idxmin()]
+            if w["amount"] > low:
+                gap = (w["amount"] - low) / low if low > 0 else math.inf
+            win_vi = (f"; hồ sơ của nhà thầu được trao thầu {O.tenderer_label(ctx, w['tenderers'], 'vi')} "
+                      f"giá {B.fmt_amount(w['amount'], currency, 'vi')}, trạng thái "
+                      f"{O.status_text(w['code'], 'vi')}")
+            win_en = (f"; the awarded supplier's bid, {O.tenderer_label(ctx, w['tenderers'], 'en')}, is "
+                      f"{B.fmt_amount(w['amount'], currency, 'en')}, status "
+                      f"{O.status_text(w['code'], 'en')}")
+        score, severity = _score(gap)
+        yield Hit(
+            subject_id=ocid, severity=severity, score=score,
+            detail_vi=(f"Quy trình {ocid} (có quyết định trao thầu có hiệu lực): trong {len(g)} hồ sơ "
+                       f"đã nộp (không tính hồ sơ được mời hoặc đã rút), giá thấp nhất "
+                       f"{B.fmt_amount(low, currency, 'vi')} là của {low_vi}, hồ sơ này bị loại"
+                       f"{win_vi} (quy tắc Cardinal R036)."),
+            detail_en=(f"Process {ocid} (with an active award): among {len(g)} submitted bids (not "
+                       f"counting invited or withdrawn ones), the lowest amount "
+                       f"{B.fmt_amount(low, currency, 'en')} was bid by {low_en}, and that bid was "
+                       f"disqualified{win_en} (Cardinal R036)."),
+            evidence=O.evidence(row, list(low_disq["bid_id"]) + list(won["bid_id"]),
+                                awarded.at[ocid, "active_ids"]),
+            parties=O.parties(row, frozenset().union(winners, *low_disq["tenderers"])),
+            **O.where(row))

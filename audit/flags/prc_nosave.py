@@ -19,7 +19,7 @@ def compute(ctx, cfg):
     min_bids = least_count(cfg["min_valid_bids"])
     x = cfg["min_ratio"]
     b = B.bids(ctx)
-    n_counted = b[b["status"].isin(counted)].groupby("tender_id").size()
+    n_counted = b.loc[b["status"].isin(counted).to_numpy(), "tender_id"].value_counts()
     w = B.winning_bids(ctx).copy()
     if w.empty:
         return

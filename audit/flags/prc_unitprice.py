@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from ..registry import Hit, flag
@@ -54,7 +55,12 @@ def compute(ctx, cfg):
     lines = lines.dropna(subset=keys + ["unit_price_vnd"])
     if lines.empty:
         return
-    gid = lines.groupby(keys, sort=False).ngroup()
+    # One integer per (service, unit, school_year), from the codes of each column (grouping
+    # on the three text columns takes half as long again on 10^6 lines).
+    gid = np.zeros(len(lines), dtype="int64")
+    for k in keys:
+        code, uniq = pd.factorize(lines[k].to_numpy(dtype=object))
+        gid = pd.factorize(gid * len(uniq) + code)[0]
     grp = lines["unit_price_vnd"].groupby(gid)
     lines = lines.assign(n=grp.transform("size"), median=grp.transform("median"))
     lines = lines[lines["n"].sub(1).ge(min_other)]

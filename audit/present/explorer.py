@@ -42,6 +42,7 @@ from procurement.values import is_personal_tax_code
 
 from .. import review as R
 from ..findings import audit_runs, stored_findings
+from ..i18n import legal_basis
 from ..privacy import FastScrubber, Masker
 from ..registry import FAMILIES, SEVERITIES
 
@@ -383,21 +384,25 @@ class FindingsData:
 
     def vendor_label(self, vendor_id: str) -> str:
         name = self.vendor_names.get(vendor_id)
-        if self.public and is_personal_tax_code(vendor_id):
+        if self.public and self.masker.is_personal_vendor(vendor_id):
             return self.masker.vendor(vendor_id, name)
         return name or vendor_id
 
     def vendor_id_label(self, vendor_id: str) -> str:
-        if self.public and is_personal_tax_code(vendor_id):
+        if self.public and self.masker.is_personal_vendor(vendor_id):
             return self.masker.vendor_id(vendor_id)
         return vendor_id
 
     def subject_label(self, subject_type: str, subject_id: str) -> str:
-        """The subject id with household-business vendor ids masked (public)."""
+        """The subject id with the ids of individual vendors masked (public): a 12-digit
+        personal tax code anywhere in it, and any ``+``/``/``-separated part that is a foreign
+        natural person (audit/privacy.py)."""
         if not self.public:
             return subject_id
-        return re.sub(r"\d{12}", lambda m: self.vendor_id_label(m.group(0))
+        text = re.sub(r"\d{12}", lambda m: self.vendor_id_label(m.group(0))
                       if is_personal_tax_code(m.group(0)) else m.group(0), subject_id)
+        return re.sub(r"[^+/]+", lambda m: self.vendor_id_label(m.group(0))
+                      if self.masker.is_personal_vendor(m.group(0)) else m.group(0), text)
 
 
 # --- filtering ---------------------------------------------------------------------------------
@@ -759,7 +764,7 @@ class Explorer:
                  f"<br><code>{esc(f['finding_id'])}</code></p>",
                  f"<h4>{esc(self.t('explanation'))}</h4><p>{esc(scrub(detail))}</p>",
                  f"<h4>{esc(self.t('evidence'))}</h4>", self.evidence_html(f["evidence"]),
-                 f"<h4>{esc(self.t('legal_basis'))}</h4><p>{esc(f['legal_basis'])}</p>",
+                 f"<h4>{esc(self.t('legal_basis'))}</h4><p>{esc(legal_basis(f['legal_basis'], lang))}</p>",
                  f"<h4>{esc(self.t('history'))}</h4>", self.history_html(f["finding_id"])]
         return "".join(parts)
 
@@ -799,7 +804,7 @@ class Explorer:
             rid = row.get("official_id") if table == "officials" else row_key
             role = row.get("position") or row.get("relation") or row.get("role")
             out["person"] = m.person(kind, rid, None, role)
-        personal_vendor = table == "vendors" and is_personal_tax_code(row.get("vendor_id") or "")
+        personal_vendor = table == "vendors" and m.is_personal_vendor(row.get("vendor_id"))
         for c in spec.columns:
             v = row.get(c.name)
             if c.personal:

@@ -139,12 +139,12 @@ class Labeller:
     # free text from the data (titles, products, explanations) --------------------------------
     @cached_property
     def _vendor_pattern(self):
-        """Names and ids of the graph's personal-tax-code vendors (public edition)."""
-        from procurement.values import is_personal_tax_code
+        """Names and ids of the graph's individual vendors (public edition): personal tax codes
+        and foreign natural persons (audit/privacy.py, ``Masker.is_personal_vendor``)."""
         rep = {}
         if self.m.public:
             for _, a in self.G.nodes(data=True):
-                if a.get("type") == "vendor" and is_personal_tax_code(a.get("key")):
+                if a.get("type") == "vendor" and self.m.is_personal_vendor(a.get("key")):
                     if a.get("name"):
                         rep[a["name"]] = self.m.vendor(a["key"], a["name"])
                     rep[a["key"]] = self.m.vendor_id(a["key"])

@@ -26,6 +26,7 @@ from procurement.text import fold
 
 from .. import findings as F
 from ..context import COMPETITIVE, DIRECT_AWARD
+from .. import i18n
 from ..i18n import Labels
 from ..registry import load_flags
 from . import report as R
@@ -362,13 +363,8 @@ class InspectionReport:
         return f'<span class="hocba-evidence">{shown}</span>'
 
     def legal_basis(self, text: str | None) -> str:
-        """The legal basis in the report's language where the catalogue gives both (``vi / en``)."""
-        if not text:
-            return ""
-        if " / " in text:
-            vi, _, en = text.partition(" / ")
-            return vi if self.lang == "vi" else en
-        return text
+        """The legal basis in the report's language (``vi / en``, audit/legal_bases.toml)."""
+        return i18n.legal_basis(text, self.lang)
 
     def _findings_table(self, findings: list[F.Finding], brief: bool = False) -> R.Block:
         """Findings, one row each (score, severity, finding, subject, review status, id); unless

@@ -365,6 +365,26 @@ def findings(w, as_of: date = AS_OF) -> set[Finding]:
             for b, k in counts.items():
                 if k >= 0.8 * len(ts):
                     out.add(("COL-COVER", "vendor_pair", "+".join(sorted((a, b)))))
+    # Cardinal's indicators added to the catalogue (docs/conformance.md): COL-UNSUCCESSFUL
+    # (R025) and PRC-DISQ-RATE (R038), with their default settings.
+    played = defaultdict(lambda: [0, 0])                  # vendor → [awarded bids, wins]
+    disq = defaultdict(lambda: [set(), 0, 0])             # entity → [tenders, bids, disqualified]
+    for tid, tb in bids.items():
+        pe = tenders[tid]["procuring_entity_id"]
+        for b in tb:
+            if tid in winner:
+                played[b["vendor_id"]][0] += 1
+                played[b["vendor_id"]][1] += winner[tid] == b["vendor_id"]
+            if b["status"] not in ("withdrawn", "late") and not pe.startswith("unknown:"):
+                disq[pe][0].add(tid)
+                disq[pe][1] += 1
+                disq[pe][2] += b["status"] == "disqualified"
+    for v, (n, won) in played.items():
+        if n >= 10 and won >= 1 and 10 * (n - won) >= 9 * n:
+            out.add(("COL-UNSUCCESSFUL", "vendor", v))
+    for pe, (ts, n, d) in disq.items():
+        if len(ts) >= 5 and n >= 10 and 5 * d >= 2 * n:
+            out.add(("PRC-DISQ-RATE", "procuring_entity", pe))
 
     # ---------------------------------------------------------------- contracts and lines
     for cid, c in contracts.items():
@@ -377,6 +397,16 @@ def findings(w, as_of: date = AS_OF) -> set[Finding]:
                 reg = vendors[v[:10]]["registered_on"]
             if reg and 0 <= (c["signed_on"] - reg).days < 365:
                 out.add(("PRC-NEWVENDOR", "contract", cid))
+    # CON-HETERO (Cardinal R048): >= 3 contracts whose lines span >= 5 services, "other" aside.
+    services, held = defaultdict(set), defaultdict(set)
+    for ln in T["contract_lines"]:
+        if ln["service"] != "other":
+            v = contracts[ln["contract_id"]]["vendor_id"]
+            services[v].add(ln["service"])
+            held[v].add(ln["contract_id"])
+    for v, ss in services.items():
+        if len(ss) >= 5 and len(held[v]) >= 3:
+            out.add(("CON-HETERO", "vendor", v))
     line_groups = defaultdict(list)
     for ln in T["contract_lines"]:
         c = contracts[ln["contract_id"]]
