@@ -195,15 +195,21 @@ def as_dicts(name: str, rows) -> list[dict]:
     return [dict(zip(cols, r)) for r in rows]
 
 
-def load_ocds_frames(engine) -> dict:
-    """Every OCDS table as a DataFrame (empty frames when the store holds no OCDS data), for
-    flags that need what only OCDS carries (see docs/ocds.md, "For the flags")."""
+def load_ocds_frames(engine, columns: dict[str, tuple[str, ...]] | None = None) -> dict:
+    """The OCDS tables as DataFrames, for flags that need what only OCDS carries (see
+    docs/ocds.md, "For the flags"): every table and column, or only the tables and columns of
+    ``columns`` (``{table: (column, …)}``).  A store that holds no OCDS process gives empty
+    frames without reading the other tables."""
     import pandas as pd
     from sqlalchemy import select
 
-    out = {}
+    wanted = columns or {name: tuple(t.c.keys()) for name, t in TABLES.items()}
+    out = {name: pd.DataFrame(columns=list(cols)) for name, cols in wanted.items()}
     with engine.connect() as conn:
-        for name, t in TABLES.items():
-            res = conn.execute(select(t))
-            out[name] = pd.DataFrame(res.all(), columns=list(res.keys()))
+        if conn.execute(select(ocds_tenders.c.ocid).limit(1)).first() is None:
+            return out
+        for name, cols in wanted.items():
+            t = TABLES[name]
+            res = conn.execute(select(*(t.c[c] for c in cols)))
+            out[name] = pd.DataFrame([tuple(r) for r in res], columns=list(cols))
     return out

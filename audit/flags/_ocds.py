@@ -109,22 +109,11 @@ def tables(ctx) -> dict[str, pd.DataFrame]:
     """The OCDS-only tables, only the :data:`COLUMNS` (empty frames without a store or when the
     store holds no OCDS process)."""
     def build(ctx):
-        out = {name: pd.DataFrame(columns=list(cols)) for name, cols in COLUMNS.items()}
         engine = getattr(ctx.frames, "engine", None)
         if engine is None:
-            return out
-        from sqlalchemy import select
-
-        from procurement.ocds_store import TABLES
-        with engine.connect() as conn:
-            first = TABLES["ocds_tenders"]
-            if conn.execute(select(first.c.ocid).limit(1)).first() is None:
-                return out
-            for name, cols in COLUMNS.items():
-                t = TABLES[name]
-                res = conn.execute(select(*(t.c[c] for c in cols)))
-                out[name] = pd.DataFrame([tuple(r) for r in res], columns=list(cols))
-        return out
+            return {name: pd.DataFrame(columns=list(cols)) for name, cols in COLUMNS.items()}
+        from procurement.ocds_store import load_ocds_frames
+        return load_ocds_frames(engine, COLUMNS)
     return ctx.cache("ocds.tables", build)
 
 
