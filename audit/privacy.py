@@ -228,12 +228,6 @@ class Masker:
         get = (lambda n: frames[n]) if frames is not None else (lambda n: load_table(self._engine, n))
         out: dict[str, str] = {}
 
-        def add(value, shown):
-            if isinstance(value, str):
-                v = unicodedata.normalize("NFC", value.strip())  # as the scrubber reads texts
-                if len(v) >= 3 and v not in out:
-                    out[v] = shown
-
         people = [("officials", "official", "official_id", "position"),
                   ("declared_relatives", "relative", None, "relation"),
                   ("vendor_people", "vendor_person", None, "role")]
@@ -261,15 +255,15 @@ class Masker:
         for rec in vendors.itertuples(index=False):
             if self.is_personal_vendor(rec.vendor_id):
                 shown = self.vendor(rec.vendor_id, rec.name)
-                add(rec.name, shown)
+                _put(out, rec.name, shown)
                 out[rec.vendor_id] = self.vendor_id(rec.vendor_id)
                 for col in ("phone", "email", "address", "website"):
-                    add(getattr(rec, col, None), hidden)
+                    _put(out, getattr(rec, col, None), hidden)
         for vid, (ident, name) in self._foreign_people.items():
             # The name as the party wrote it; the vendor id; the person's id as published,
             # compacted, and its leading number.
             shown = self.vendor(vid, name)
-            add(name, shown)
+            _put(out, name, shown)
             out.setdefault(vid, self.vendor_id(vid))
             number = re.match(r"[\d.\-]+", (ident or "").strip())  # "17.050.415 de Bogot�"
             for v in {ident, _compact_id(ident), number and number.group(0).strip(".-")}:
@@ -288,23 +282,27 @@ class Masker:
         return self._scrubber(text)
 
 
+def _put(out: dict[str, str], value, shown) -> None:
+    """``out[value] = shown`` for a text value, stripped and NFC-normalised as the scrubber
+    reads texts, unless it is shorter than 3 characters or already mapped (the first wins)."""
+    if isinstance(value, str):
+        v = unicodedata.normalize("NFC", value.strip())
+        if len(v) >= 3 and v not in out:
+            out[v] = shown
+
+
 def _add_record_major(out: dict[str, str], columns: list[tuple[pd.Series, object]]) -> None:
-    """Add ``value → shown`` for each column's values, record by record and, within a record,
-    in the order of ``columns`` (what a loop over the records would do), keeping the first
-    mapping of a value.  Values are stripped and NFC-normalised as the scrubber reads texts;
-    those shorter than 3 characters are left out.  ``shown`` is one text for the column or a
-    list with one per record."""
+    """:func:`_put` each column's values, record by record and, within a record, in the order
+    of ``columns`` (what a loop over the records would do).  ``shown`` is one text for the
+    column or a list with one per record."""
     n_cols = len(columns)
     merged: list = [None] * (n_cols * len(columns[0][0]))
     shown_all: list = [None] * len(merged)
-    nfc = unicodedata.normalize
     for j, (values, shown) in enumerate(columns):
-        merged[j::n_cols] = [nfc("NFC", x.strip()) if isinstance(x, str) else None
-                             for x in values.tolist()]
+        merged[j::n_cols] = values.tolist()
         shown_all[j::n_cols] = shown if isinstance(shown, list) else [shown] * len(values)
     for value, shown in zip(merged, shown_all):
-        if isinstance(value, str) and len(value) >= 3 and value not in out:
-            out[value] = shown
+        _put(out, value, shown)
 
 
 class FastScrubber:
