@@ -6,15 +6,17 @@ Where: for a SQLite file ``<db>.frames/`` beside it; for any other store (Postgr
 the SHA-256 of the store's URL without its password.  An in-memory SQLite store is never
 cached; ``HOCBA_FRAMES_CACHE=0`` turns the cache off.
 
-Format: Feather (one file per table) when pyarrow imports, else pickle (protocol 5); both
-give back exactly the frames that were written (Parquet would change datetime resolutions).
+Format: one pickle (protocol 5) per table, which gives back exactly the frames that were
+written.  (Feather would read faster but needs pyarrow, and with pyarrow installed pandas 3.1
+backs every ``str`` column with Arrow, which made several flags 2–10× slower: docs/ocds.md,
+"Speed".  Parquet would change datetime resolutions.)
 
 Validity: the snapshot's manifest holds a key, and it is served only when the key computed
 from the store now is the same — the store (URL without password); what it holds (count and
 last id, start and end of ``ingest_runs``; count and last id of ``sources``; the row count of
 every contract table; SQLite's ``schema_version``); the source of the code that types the
 frames (this module, ``audit/frames.py``, ``procurement/contract.py``, ``procurement/store.py``);
-the pandas, numpy and pyarrow versions; the format.  Every write to a contract table in this
+the pandas, numpy and pyarrow versions (pyarrow decides how pandas stores strings).  Every write to a contract table in this
 code base is an ingest, which adds an ``ingest_runs`` row even when it fails or rolls back; the
 row counts also catch rows inserted or deleted by hand.  A hand-made SQL ``UPDATE`` of a
 contract table, outside ``hocba-audit ingest``, is not seen: remove the folder or set
@@ -49,22 +51,14 @@ log = logging.getLogger(__name__)
 
 ENV_SWITCH = "HOCBA_FRAMES_CACHE"
 MANIFEST = "manifest.json"
-_LAYOUT = 1
+SUFFIX = "pickle"
+_LAYOUT = 2                 # 2: pickle only (1 also wrote Feather)
 _CODE = [Path(__file__), Path(__file__).with_name("frames.py"),
          Path(store.__file__).with_name("contract.py"), Path(store.__file__)]
 
 
 def enabled() -> bool:
     return os.environ.get(ENV_SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
-
-
-def snapshot_format() -> str:
-    try:
-        import pyarrow  # noqa: F401
-        import pyarrow.feather  # noqa: F401
-    except ImportError:
-        return "pickle"
-    return "feather"
 
 
 def cache_dir(engine: Engine) -> Path | None:
@@ -101,7 +95,7 @@ def _versions() -> dict:
     return {"pandas": pd.__version__, "numpy": np.__version__, "pyarrow": arrow}
 
 
-def store_key(engine: Engine, fmt: str) -> dict:
+def store_key(engine: Engine) -> dict:
     """What the snapshot must match (module docstring)."""
     runs, srcs = store.ingest_runs, store.sources
     with engine.connect() as conn:
@@ -112,7 +106,7 @@ def store_key(engine: Engine, fmt: str) -> dict:
                   for name, t in store.contract_tables.items() if name in TABLES}
         schema = (conn.execute(text("PRAGMA schema_version")).scalar()
                   if conn.dialect.name == "sqlite" else None)
-    return {"layout": _LAYOUT, "store": _store_id(engine), "format": fmt,
+    return {"layout": _LAYOUT, "store": _store_id(engine),
             "ingest_runs": [r[0], r[1], str(r[2]), str(r[3])], "sources": [s[0], s[1]],
             "rows": counts, "schema_version": schema, "code": _code_hash(), **_versions()}
 
@@ -127,8 +121,7 @@ def load(engine: Engine, read: Callable[[], dict[str, pd.DataFrame]]) -> dict[st
     folder = cache_dir(engine) if enabled() else None
     if folder is None:
         return read()
-    fmt = snapshot_format()
-    key = store_key(engine, fmt)
+    key = store_key(engine)
     if (folder / MANIFEST).exists():
         try:
             frames = _read(folder, key)
@@ -139,7 +132,7 @@ def load(engine: Engine, read: Callable[[], dict[str, pd.DataFrame]]) -> dict[st
                   "cannot read the frames snapshot, reading the store", e)
     frames = read()
     try:
-        if store_key(engine, fmt) == key:
+        if store_key(engine) == key:
             _write(folder, key, frames)
     except Exception as e:
         _warn(f"không ghi được bản chụp dữ liệu vào {folder}",
@@ -156,11 +149,8 @@ def _read(folder: Path, key: dict) -> dict[str, pd.DataFrame] | None:
         path = folder / meta["file"]
         if path.stat().st_size != meta["bytes"]:
             raise ValueError(f"{path}: size {path.stat().st_size} != {meta['bytes']}")
-        if key["format"] == "feather":
-            df = pd.read_feather(path)
-        else:
-            with open(path, "rb") as f:
-                df = pickle.load(f)
+        with open(path, "rb") as f:
+            df = pickle.load(f)
         if (not isinstance(df, pd.DataFrame) or len(df) != key["rows"][name]
                 or list(df.columns) != meta["columns"]):
             raise ValueError(f"{path}: not the table that was written")
@@ -179,18 +169,14 @@ def _write(folder: Path, key: dict, frames: dict[str, pd.DataFrame]) -> None:
         os.chmod(tmp, 0o777 & ~umask)       # mkdtemp's 0700 would hide it from the store's group
         tables = {}
         for name, df in frames.items():
-            if key["format"] == "feather":
-                file = f"{name}.feather"
-                df.to_feather(tmp / file)
-            else:
-                file = f"{name}.pickle"
-                with open(tmp / file, "wb") as f:
-                    p = pickle.Pickler(f, protocol=5)
-                    # No memo: a frame holds no cycle, and millions of distinct strings make
-                    # the memo the slow part (contract lines of the 300k store: write 3.6 s →
-                    # 1.2 s, read 2.7 s → 1.7 s); a cycle would raise, and leave no snapshot.
-                    p.fast = True
-                    p.dump(df)
+            file = f"{name}.{SUFFIX}"
+            with open(tmp / file, "wb") as f:
+                p = pickle.Pickler(f, protocol=5)
+                # No memo: a frame holds no cycle, and millions of distinct strings make the
+                # memo the slow part (contract lines of the 300k store: write 3.6 s → 1.2 s,
+                # read 2.7 s → 1.7 s); a cycle would raise, and leave no snapshot.
+                p.fast = True
+                p.dump(df)
             tables[name] = {"file": file, "bytes": (tmp / file).stat().st_size,
                             "columns": list(df.columns)}
         (tmp / MANIFEST).write_text(json.dumps({"key": key, "tables": tables}, indent=1),

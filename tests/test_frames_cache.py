@@ -88,7 +88,7 @@ def test_snapshot_gives_back_the_store_frames(sqlite_store, monkeypatch):
     first = FR.load_frames(eng, cache=True)
     assert (folder / FC.MANIFEST).exists()
     files = {p.name for p in folder.iterdir()}
-    assert files == {FC.MANIFEST} | {f"{n}.{FC.snapshot_format()}" for n in TABLES}
+    assert files == {FC.MANIFEST} | {f"{n}.{FC.SUFFIX}" for n in TABLES}
     _no_store_reads(monkeypatch)
     second = FR.load_frames(eng, cache=True)
     _assert_same(direct, first)
@@ -142,7 +142,7 @@ def test_a_damaged_snapshot_reads_the_store_and_is_rewritten(sqlite_store, monke
     url, eng, folder = sqlite_store
     direct = FR.load_frames(eng)
     FR.load_frames(eng, cache=True)
-    victim = folder / f"contract_lines.{FC.snapshot_format()}"
+    victim = folder / f"contract_lines.{FC.SUFFIX}"
     size = victim.stat().st_size
     if damage == "garbage":
         victim.write_bytes(b"\x00not a frame" * (size // 12) + b"\x00" * (size % 12))
@@ -199,7 +199,7 @@ def test_postgresql_snapshot_and_key(pg_url, data, tmp_path, monkeypatch):
     assert folder.parent == tmp_path / "cache" and len(folder.name) == 16
     direct = FR.load_frames(eng)
     _assert_same(direct, FR.load_frames(eng, cache=True))
-    key = FC.store_key(eng, FC.snapshot_format())
+    key = FC.store_key(eng)
     assert eng.url.password is None or eng.url.password not in key["store"]
     assert key["rows"]["vendors"] == len(direct.vendors)
     with monkeypatch.context() as m:
@@ -207,7 +207,7 @@ def test_postgresql_snapshot_and_key(pg_url, data, tmp_path, monkeypatch):
         _assert_same(direct, FR.load_frames(eng, cache=True))
     vendor, name = _changed_vendor(data, tmp_path / "more", new=False)
     assert ingest([str(tmp_path / "more")], pg_url).landed
-    assert FC.store_key(eng, FC.snapshot_format()) != key
+    assert FC.store_key(eng) != key
     after = FR.load_frames(eng, cache=True)
     assert after.vendors.set_index("vendor_id").loc[vendor, "name"] == name
     _assert_same(FR.load_frames(eng), after)
