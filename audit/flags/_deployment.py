@@ -26,6 +26,7 @@ import pandas as pd
 from procurement.text import collapse_ws, fold
 
 from ..context import to_date
+from ..i18n import DEPLOYMENT_STATUS
 from ._common import ref
 
 # Sentence ends: . ! ? ; and every line break (those of str.splitlines).
@@ -44,6 +45,13 @@ def service_vi(service: str) -> str:
     """``chữ ký số (digital_signature)``."""
     label = SERVICE_VI.get(service)
     return f"{label} ({service})" if label else str(service)
+
+
+def status_vi(status: str) -> str:
+    """A deployment status in the Vietnamese of a sentence (``thí điểm``), from the reports'
+    labels (audit/i18n.py); an unknown value as it is."""
+    pair = DEPLOYMENT_STATUS.get(status)
+    return pair[0].lower() if pair else status
 
 
 def _is_word_char(ch: str) -> bool:

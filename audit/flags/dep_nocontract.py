@@ -5,9 +5,8 @@ from __future__ import annotations
 from ..context import ACTIVE, fmt_vnd
 from ..registry import Hit, flag
 from ._deployment import (deployment_ref, deployment_subject, empty_contract, per_subject, saturating,
-                          service_vi, with_school)
+                          service_vi, status_vi, with_school)
 
-STATUS_VI = {"pilot": "thí điểm", "live": "chính thức"}
 
 
 @flag("DEP-NOCONTRACT", subject_type="deployment",
@@ -28,7 +27,7 @@ def compute(ctx, cfg):
         cost = sum(costs)
         severity = "high" if cost >= high_cost else "medium"
         score = 45 + 50 * saturating(cost, high_cost)
-        rows_vi = "; ".join(f"nhà cung cấp {v} ({STATUS_VI.get(st, st)}), chi ngân sách {fmt_vnd(c)}"
+        rows_vi = "; ".join(f"nhà cung cấp {v} ({status_vi(st)}), chi ngân sách {fmt_vnd(c)}"
                             for v, c, st in zip(vendors, costs, r["status"]))
         rows_en = "; ".join(f"vendor {v} ({st}), budget cost {fmt_vnd(c)}"
                             for v, c, st in zip(vendors, costs, r["status"]))

@@ -6,9 +6,8 @@ from ..context import fmt_vnd
 from ..registry import Hit, flag
 from ._common import int_en, int_vi
 from ._deployment import (deployment_ref, deployment_subject, per_subject, saturating, service_vi,
-                          with_school)
+                          status_vi, with_school)
 
-STATUS_VI = {"planned": "dự kiến", "pilot": "thí điểm", "live": "chính thức", "stopped": "đã dừng"}
 
 
 @flag("DEP-PARENTFEE", subject_type="deployment",
@@ -28,7 +27,7 @@ def compute(ctx, cfg):
         fee = max(fees)
         severity = "high" if fee >= high_fee else "medium"
         score = 50 + 45 * saturating(fee, high_fee)
-        rows_vi = "; ".join(f"nhà cung cấp {v} ({STATUS_VI.get(st, st)}) thu {fmt_vnd(f)}/học sinh/năm"
+        rows_vi = "; ".join(f"nhà cung cấp {v} ({status_vi(st)}) thu {fmt_vnd(f)}/học sinh/năm"
                             for v, f, st in zip(vendors, fees, r["status"]))
         rows_en = "; ".join(f"vendor {v} ({st}) charges {fmt_vnd(f)} per student per year"
                             for v, f, st in zip(vendors, fees, r["status"]))
