@@ -34,6 +34,17 @@ def _sms_lines(w: World, rng: random.Random, pc: str, vendor: str, n: int) -> li
             for sid in _schools(w, rng, pc, n)]
 
 
+def _software_bidders(w: World, rng: random.Random, pc: str, n_losers: int,
+                      n_schools: int) -> tuple[str, list[str], list[Line], int]:
+    """A licence scene's bidders and lines: the winner and ``n_losers`` competitors (new
+    software vendors of ``pc``), the winner's licence lines for ``n_schools`` schools and their
+    value."""
+    win = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
+    losers = [w.add_vendor(rng, kind="software", pc=pc)["vendor_id"] for _ in range(n_losers)]
+    lines = _sms_lines(w, rng, pc, win, n_schools)
+    return win, losers, lines, sum(ln.amount for ln in lines)
+
+
 def _price(value: int, factor: float) -> int:
     return int(round(value * factor / 1000)) * 1000
 
@@ -74,10 +85,7 @@ def no_savings(w: World, rng: random.Random) -> list[Truth]:
     """Two valid bids for a school-management licence, and the winner priced at 99.3–99.7 % of
     the estimated value: the competition saved the budget almost nothing."""
     pc = rng.choice(w.scope)
-    win = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    lose = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    lines = _sms_lines(w, rng, pc, win, 8)
-    value = sum(ln.amount for ln in lines)
+    win, [lose], lines, value = _software_bidders(w, rng, pc, 1, 8)
     est = ceil_to(int(value / rng.uniform(0.993, 0.997)), 1000)
     t, _ = _tender(w, rng, pc, lines, win, [lose], estimated_value=est,
                    title="Mua bản quyền phần mềm quản lý trường học và học bạ số năm học 2024-2025")
@@ -92,11 +100,7 @@ def no_savings(w: World, rng: random.Random) -> list[Truth]:
 def lowest_disqualified(w: World, rng: random.Random) -> list[Truth]:
     """The cheapest of three bids is disqualified and the next one, 4–7 % dearer, wins."""
     pc = rng.choice(w.scope)
-    win = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    low = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    third = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    lines = _sms_lines(w, rng, pc, win, 10)
-    value = sum(ln.amount for ln in lines)
+    win, [low, third], lines, value = _software_bidders(w, rng, pc, 2, 10)
     t, _ = _tender(w, rng, pc, lines, win, [low, third],
                    title="Cung cấp phần mềm quản lý trường học và học bạ số cho các trường THCS")
     bids = _bids_of(w, t["tender_id"])
@@ -112,11 +116,7 @@ def all_others_disqualified(w: World, rng: random.Random) -> list[Truth]:
     """Both competitors of the winner are disqualified (both dearer, so the lowest bid was not
     the one thrown out). A competitive tender left with one valid bid is also PRC-SINGLE."""
     pc = rng.choice(w.scope)
-    win = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    l1 = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    l2 = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    lines = _sms_lines(w, rng, pc, win, 9)
-    value = sum(ln.amount for ln in lines)
+    win, [l1, l2], lines, value = _software_bidders(w, rng, pc, 2, 9)
     t, _ = _tender(w, rng, pc, lines, win, [l1, l2], method="limited_bidding",
                    title="Triển khai phần mềm quản lý trường học và học bạ số (gói 2)")
     bids = _bids_of(w, t["tender_id"])
@@ -135,10 +135,7 @@ def late_winner(w: World, rng: random.Random) -> list[Truth]:
     pc = rng.choice(w.scope)
     out: list[Truth] = []
     # 1. Instants: the deadline and the winning bid both carry a time.
-    win = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    lose = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    lines = _sms_lines(w, rng, pc, win, 7)
-    value = sum(ln.amount for ln in lines)
+    win, [lose], lines, value = _software_bidders(w, rng, pc, 1, 7)
     pub = at_time(date(2024, 10, rng.randint(1, 20)), 8)
     t, _ = _tender(w, rng, pc, lines, win, [lose], published_on=pub,
                    title="Mua bản quyền phần mềm quản lý trường học năm học 2024-2025")
@@ -150,11 +147,7 @@ def late_winner(w: World, rng: random.Random) -> list[Truth]:
     _spread([b["price_vnd"] for b in bids.values()])
     out.append(("PRC-LATE-WIN", "tender", t["tender_id"]))
     # 2. Status late, dates only: two other valid bids keep PRC-SINGLE quiet.
-    win = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    l1 = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    l2 = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    lines = _sms_lines(w, rng, pc, win, 6)
-    value = sum(ln.amount for ln in lines)
+    win, [l1, l2], lines, value = _software_bidders(w, rng, pc, 2, 6)
     t, _ = _tender(w, rng, pc, lines, win, [l1, l2],
                    title="Cung cấp phần mềm quản lý trường học cho các trường tiểu học")
     deadline = t["bid_deadline"]
@@ -253,11 +246,7 @@ def new_vendor(w: World, rng: random.Random) -> list[Truth]:
 def identical_prices(w: World, rng: random.Random) -> list[Truth]:
     """Two losing bidders submit exactly the same price (7–12 % above the winner)."""
     pc = rng.choice(w.scope)
-    win = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    l1 = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    l2 = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    lines = _sms_lines(w, rng, pc, win, 8)
-    value = sum(ln.amount for ln in lines)
+    win, [l1, l2], lines, value = _software_bidders(w, rng, pc, 2, 8)
     t, _ = _tender(w, rng, pc, lines, win, [l1, l2],
                    title="Cung cấp phần mềm quản lý trường học và học bạ số cho khối THPT")
     bids = _bids_of(w, t["tender_id"])
@@ -272,10 +261,7 @@ def identical_prices(w: World, rng: random.Random) -> list[Truth]:
 def close_prices(w: World, rng: random.Random) -> list[Truth]:
     """The only other bid is 0.3–0.8 % above the winning bid."""
     pc = rng.choice(w.scope)
-    win = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    lose = w.add_vendor(rng, kind="software", pc=pc)["vendor_id"]
-    lines = _sms_lines(w, rng, pc, win, 8)
-    value = sum(ln.amount for ln in lines)
+    win, [lose], lines, value = _software_bidders(w, rng, pc, 1, 8)
     t, _ = _tender(w, rng, pc, lines, win, [lose],
                    title="Mua bản quyền phần mềm quản lý trường học năm học 2024-2025 (gói 3)")
     bids = _bids_of(w, t["tender_id"])
