@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from procurement import store
+from procurement import parallel, store
 
 from . import findings as F
 from . import review
@@ -32,18 +32,30 @@ class AuditResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+#: A store with this many contract rows gets its flags computed by two processes (when the
+#: machine has two cores, see procurement/parallel.py); below it the fork costs more than it saves.
+PARALLEL_ROWS = 200_000
+
+
 def compute(frames: Frames, settings: Settings, *, codes: list[str] | None = None,
-            timings: dict | None = None, ctx: Context | None = None
+            timings: dict | None = None, ctx: Context | None = None, workers: int | None = None
             ) -> tuple[list[F.Finding], list[dict]]:
     """Every flag (or those in ``codes``) over ``frames``: (findings, not_computed).
 
     ``ctx`` is the run's context when the caller wants to reuse what the flags derived (vendor
     groups for the risk roll-up); a new one otherwise.  ``timings`` receives each flag's
-    seconds; a view that several flags share is counted in the first flag that asks for it."""
+    seconds; a view that several flags share is counted in the first flag that asks for it
+    (in each process, when two compute the flags).
+
+    ``workers``: processes computing the flags (None: two for a large store on a machine with
+    two cores, ``HOCBA_WORKERS`` when set; see procurement/parallel.py).  Each process takes the
+    next flag not yet computed (those that read the most rows first); the findings are the
+    same, in the same order, as in one process."""
     registry = load_flags()
     ctx = ctx if ctx is not None else Context(frames, settings)
-    out: list[F.Finding] = []
     not_computed: list[dict] = []
+    todo: list[str] = []
+    weight: dict[str, int] = {}         # rows of the tables a flag reads: its likely cost
     for code, spec in registry.items():
         if codes and code not in codes:
             continue
@@ -52,16 +64,54 @@ def compute(frames: Frames, settings: Settings, *, codes: list[str] | None = Non
         if empty:
             not_computed.append({"code": code, "needs": empty})
             continue
-        t0 = time.perf_counter()
-        hits = list(spec.compute(ctx, settings.flag(code)))
+        todo.append(code)
+        weight[code] = sum(len(frames[t]) for t in needs)
+    if workers is None:
+        rows = sum(len(df) for df in frames.tables.values())
+        workers = parallel.workers(rows, PARALLEL_ROWS)
+    if workers > 1 and len(todo) > 1:
+        # The likely longest first, so that no process is left with a long one at the end.
+        order = sorted(todo, key=lambda c: -weight[c])
+        try:
+            with parallel.fork_pool(workers, (ctx, registry), [frames.engine]) as pool:
+                done = dict(pool.map(_flag_in_worker, order))
+        except parallel.BrokenProcessPool as e:
+            parallel.lost(e)
+            workers = 1
+    if workers < 2 or len(todo) < 2:
+        done = {code: _flag(ctx, registry[code]) for code in todo}
+    out: list[F.Finding] = []
+    for code in todo:
+        found, seconds = done[code]
         if timings is not None:
-            timings[code] = time.perf_counter() - t0
-        out.extend(_finding(spec, h) for h in hits)
+            timings[code] = seconds
+        out.extend(found)
     ids = [f.finding_id for f in out]
     if len(ids) != len(set(ids)):
         dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
         raise RuntimeError(f"a flag gave two findings for one subject: {dup}")
     return out, not_computed
+
+
+def _flag(ctx: Context, spec: FlagSpec) -> tuple[list[F.Finding], float]:
+    """One flag's findings, and its seconds."""
+    t0 = time.perf_counter()
+    hits = list(spec.compute(ctx, ctx.settings.flag(spec.code)))
+    seconds = time.perf_counter() - t0
+    return [_finding(spec, h) for h in hits], seconds
+
+
+def _flag_in_worker(code: str) -> tuple[str, tuple[list[F.Finding], float]]:
+    ctx, registry = parallel.state()
+    return code, _flag(ctx, registry[code])
+
+
+#: This many findings are written as CSV and JSON by two processes at once.
+PARALLEL_FINDINGS = 5_000
+
+
+def _write_json_in_worker() -> None:
+    F.write_json(*parallel.state())
 
 
 def _finding(spec: FlagSpec, h: Hit) -> F.Finding:
@@ -135,9 +185,21 @@ def run_audit(db_url: str | None = None, *, province: str | None = None,
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        F.write_csv(selected, out / "findings.csv")
-        F.write_json({k: v for k, v in run.items() if k != "params" and k != "review_head"},
-                     selected, not_computed, risk, out / "findings.json")
+        head = {k: v for k, v in run.items() if k != "params" and k != "review_head"}
+        json_args = (head, selected, not_computed, risk, out / "findings.json")
+        if parallel.workers(len(selected), PARALLEL_FINDINGS) > 1:
+            # findings.json written by a forked process while this one writes findings.csv.
+            try:
+                with parallel.fork_pool(1, json_args, [eng]) as pool:
+                    done = pool.submit(_write_json_in_worker)
+                    F.write_csv(selected, out / "findings.csv")
+                    done.result()
+            except parallel.BrokenProcessPool as e:
+                parallel.lost(e)
+                F.write_json(*json_args)
+        else:
+            F.write_csv(selected, out / "findings.csv")
+            F.write_json(*json_args)
     timings["_total"] = time.perf_counter() - t0
     return AuditResult(run, selected, all_findings, not_computed, risk, timings)
 

@@ -78,6 +78,7 @@ from .contract import ENUMS, SERVICES, TABLES, Table
 from .readers import RawTable, SourceData, UnreadableInput, sha256_of
 from .values import ValueProblem, parse_datetime, parse_tax_code
 from . import ocds_rules as R
+from .parallel import workers
 from . import ocds_store  # noqa: F401  (registers the OCDS tables before the store is opened)
 
 # --- declarations the OCDS rows are checked against -------------------------------------------
@@ -400,7 +401,7 @@ class OcdsSource(SourceData):
         """With SQLite and a spooled file: start a process that writes the OCDS-only rows into a
         side database while this one lands the contract tables; :func:`land_ocds_extras` then
         copies them inside SQLite (``INSERT … SELECT``: no Python value binding)."""
-        if dialect == "sqlite" and self.spool is not None and self.side is None and _can_fork():
+        if dialect == "sqlite" and self.spool is not None and self.side is None and workers(1, 0) > 1:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
             self._pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
@@ -1492,15 +1493,6 @@ SPLIT_BYTES = 64 << 20
 _SMALL = ("authorities", "vendors")
 
 
-def _can_fork() -> bool:
-    """Two cores for this process, and fork is safe (no other thread could hold a lock)."""
-    import multiprocessing as mp
-    import threading
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return ((cores or 1) >= 2 and "fork" in mp.get_all_start_methods()
-            and threading.active_count() == 1)
-
-
 def _without_ocids(chunk: dict, drop: set) -> dict:
     """A chunk of OCDS-only rows without the rows of the ``drop`` ocids."""
     out = {}
@@ -1542,7 +1534,7 @@ def _read_split(path: Path) -> tuple[_Mapper, _Reader] | None:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     size = path.stat().st_size
-    if size < SPLIT_BYTES or not _can_fork():
+    if workers(size, SPLIT_BYTES) < 2:
         return None
     with open(path, "rb") as f:
         if f.read(2) == b"\x1f\x8b":

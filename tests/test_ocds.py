@@ -353,7 +353,8 @@ def _in_parts(monkeypatch) -> None:
     import procurement.ocds as O
     monkeypatch.setattr(O, "CHUNK_RELEASES", 4)
     monkeypatch.setattr(O, "SPLIT_BYTES", 0)
-    monkeypatch.setattr(O, "_can_fork", lambda: True)     # whatever threads the test runner has
+    # two processes whatever threads the test runner has
+    monkeypatch.setattr(O, "workers", lambda size, threshold: 2)
 
 
 def test_chunks_and_two_processes_give_the_same_store(tmp_path, monkeypatch):
