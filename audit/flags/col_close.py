@@ -10,21 +10,39 @@ from . import _bids as B
 from ._common import least_count, ratio_cmp
 
 
-def close_to_winner(ctx, cfg) -> pd.DataFrame:
+def tender_codes(ctx) -> np.ndarray:
+    """The integer code of each bid's tender (``pd.factorize`` of ``B.bids``' tender_id, -1:
+    none): both tests group the bids by tender on these, one factorisation of the text column
+    (a lookup of the texts in an index cost twice as much)."""
+    return pd.factorize(B.bids(ctx)["tender_id"].to_numpy(dtype=object))[0]
+
+
+def close_to_winner(ctx, cfg, t_code: np.ndarray) -> pd.DataFrame:
     """First test: bids of other vendors within ``max_gap`` × the winning bid's price of it;
-    one row per such bid with ``win_price``, ``gap`` (absolute) and ``rel`` (gap ÷ win price)."""
-    w = B.winning_bids(ctx, cfg["winner_test_winning_statuses"])
+    one row per such bid (``tender_id``, ``vendor_id``, ``price_vnd``, ``status``) with
+    ``win_price``, ``gap`` (absolute) and ``rel`` (gap ÷ win price)."""
     b = B.bids(ctx)
-    statuses = B.as_list(cfg["winner_test_statuses"])
-    # The row of each bid's winning bid in ``w`` (-1: none), one lookup for the test and the price.
-    pos = w.index.get_indexer(b["tender_id"])
-    keep = ((pos >= 0) & ~b["is_win"].to_numpy() & b["status"].isin(statuses).to_numpy()
-            & b["price_vnd"].notna().to_numpy() & b["vendor_id"].ne(b["winner"]).to_numpy())
-    o = b[keep].copy()
+    is_win = b["is_win"].to_numpy()
+    price = b["price_vnd"].to_numpy(dtype="float64")
+    # The price of each tender's winning bid (B.winning_bids: the winner's bid, with one of
+    # the winning statuses when some are given), by tender code; NaN: none, or not priced.
+    # One entry more than the tenders: the bids without a tender (code -1) read that NaN.
+    win = is_win & (t_code >= 0)
+    wanted = B.as_list(cfg["winner_test_winning_statuses"])
+    if wanted:
+        win &= b["status"].isin(wanted).to_numpy()
+    by_tender = np.full(t_code.max(initial=-1) + 2, np.nan)
+    by_tender[t_code[win]] = price[win]
+    win_price = by_tender[t_code]
+    # The priced bids of other vendors (``is_win`` is "vendor_id = winner") with a compared
+    # status, in a tender with a priced winning bid; only the columns the texts use (a copy of
+    # every column of every bid cost more than the test itself).
+    keep = (~is_win & b["status"].isin(B.as_list(cfg["winner_test_statuses"])).to_numpy()
+            & ~np.isnan(price) & ~np.isnan(win_price))
+    o = b.loc[keep, ["tender_id", "vendor_id", "price_vnd", "status"]]
+    o["win_price"] = win_price[keep]
     if o.empty:
-        return o.assign(win_price=[], gap=[], rel=[])
-    o["win_price"] = w["price_vnd"].to_numpy()[pos[keep]]
-    o = o[o["win_price"].notna()]
+        return o.assign(gap=[], rel=[])
     if cfg["winner_must_be_lowest"]:  # price-only award: no compared bid below the winning bid
         below = o.loc[o["price_vnd"].lt(o["win_price"]), "tender_id"].unique()
         o = o[~o["tender_id"].isin(below)]
@@ -34,28 +52,32 @@ def close_to_winner(ctx, cfg) -> pd.DataFrame:
     return o
 
 
-def two_lowest(ctx, cfg) -> pd.DataFrame:
+def two_lowest(ctx, cfg, t_code: np.ndarray) -> pd.DataFrame:
     """Second test: tenders with ≥ ``min_bids_for_gap`` bids whose second-lowest price − lowest
     price ≤ ``max_gap`` × the lowest; indexed by tender_id, with both bids and ``rel``."""
     b = B.bids(ctx)
     statuses = B.as_list(cfg["gap_test_statuses"])
-    r = b[b["status"].isin(statuses) & b["price_vnd"].notna()]
-    r = r[r["tender_id"].notna().to_numpy()]
+    keep = (b["status"].isin(statuses).to_numpy() & b["price_vnd"].notna().to_numpy()
+            & (t_code >= 0))
+    r = b.loc[keep, ["tender_id", "vendor_id", "price_vnd"]]
+    t_code = t_code[keep]
     min_bids = least_count(cfg["min_bids_for_gap"])
-    # The two lowest (price, then vendor_id) of each tender with enough bids, by one sort on
-    # integer codes (the vendor codes follow the ids' order; a missing vendor_id sorts last, as
-    # in sort_values): sorting on the text columns took three times as long.
-    t_code = pd.factorize(r["tender_id"].to_numpy(dtype=object))[0]
+    # Only the bids of the tenders with enough of them go on.
+    size = np.bincount(t_code, minlength=1) if len(t_code) else np.zeros(0, dtype="int64")
+    enough = size[t_code] >= min_bids
+    r, t_code = r[enough], t_code[enough]
+    if r.empty:
+        return pd.DataFrame(columns=["tender_id", "n", "low_v", "low_p", "sec_v", "sec_p", "rel"])
+    # The two lowest (price, then vendor_id) of each tender, by one sort on integer codes (the
+    # vendor codes follow the ids' order; a missing vendor_id sorts last, as in sort_values):
+    # sorting on the text columns took three times as long.
     v_code, v_names = pd.factorize(r["vendor_id"].to_numpy(dtype=object), sort=True)
     v_code = np.where(v_code < 0, len(v_names), v_code)
     order = np.lexsort((v_code, r["price_vnd"].to_numpy(dtype="float64"), t_code))
     ts = t_code[order]
-    size = np.bincount(t_code, minlength=1) if len(t_code) else np.zeros(0, dtype="int64")
     start = np.ones(len(ts), dtype=bool)
     start[1:] = ts[1:] != ts[:-1]
-    first = np.flatnonzero(start & (size[ts] >= min_bids))
-    if not len(first):
-        return pd.DataFrame(columns=["tender_id", "n", "low_v", "low_p", "sec_v", "sec_p", "rel"])
+    first = np.flatnonzero(start)
     has_sec = first + 1 < len(ts)
     has_sec[has_sec] = ts[first[has_sec] + 1] == ts[first[has_sec]]
     low = r.iloc[order[first]].set_index("tender_id")
@@ -76,8 +98,9 @@ def two_lowest(ctx, cfg) -> pd.DataFrame:
       needs=("tenders", "bids"))
 def compute(ctx, cfg):
     max_gap = float(cfg["max_gap"])
-    first = close_to_winner(ctx, cfg) if cfg["winner_test"] else None
-    second = two_lowest(ctx, cfg) if cfg["gap_test"] else None
+    t_code = tender_codes(ctx) if cfg["winner_test"] or cfg["gap_test"] else None
+    first = close_to_winner(ctx, cfg, t_code) if cfg["winner_test"] else None
+    second = two_lowest(ctx, cfg, t_code) if cfg["gap_test"] else None
     t1: dict[str, list] = {}
     if first is not None and not first.empty:
         for r in first.sort_values(["tender_id", "rel", "vendor_id"]).itertuples(index=False):
@@ -88,7 +111,9 @@ def compute(ctx, cfg):
         return
     ids = set(t1) | set(t2)
     t = ctx.tenders
-    info = {r.tender_id: r for r in t[t["tender_id"].isin(ids)].itertuples(index=False)}
+    t = t.loc[t["tender_id"].isin(ids), ["tender_id", "winner", "procuring_entity_id",
+                                         "province_code", "school_year"]]
+    info = {r.tender_id: r for r in t.itertuples(index=False)}
     win_contract = ctx.winner_contracts
     n_gap = least_count(cfg["min_bids_for_gap"])
     for tender_id in sorted(ids):

@@ -2,9 +2,12 @@
 almost every tender it bids in (docs/flags/COL-COVER.md)."""
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from ..registry import Hit, flag
 from . import _people as P
-from ._common import compare, exact, least_count, ref
+from ._common import compare, exact, least_count
 
 
 @flag("COL-COVER", subject_type="vendor_pair",
@@ -14,23 +17,23 @@ from ._common import compare, exact, least_count, ref
       needs=("tenders", "bids", "contracts"))
 def compute(ctx, cfg):
     min_bids, share = least_count(cfg["min_bids"]), cfg["min_win_share"]
-    b = P.bidders(ctx)[["tender_id", "vendor_id"]]
+    b = P.bidders(ctx)
     winners = ctx.winners
     if b.empty:
         return
-    ever_won = set(winners.dropna().tolist())
-    n_bids = b.groupby("vendor_id")["tender_id"].nunique()
-    cover = n_bids[(n_bids >= min_bids) & ~n_bids.index.isin(ever_won)]
+    # bidders has one row per (tender, vendor), both set: a vendor's rows are its distinct
+    # tenders, counted from the vendor codes.
+    code, vendors = pd.factorize(b["vendor_id"].to_numpy(dtype=object))
+    n_bids = pd.Series(np.bincount(code, minlength=len(vendors)), index=vendors)
+    cover = n_bids[(n_bids >= min_bids) & ~n_bids.index.isin(winners.dropna())]
     if cover.empty:
         return
-    a = b[b["vendor_id"].isin(cover.index)].copy()
-    a["winner"] = a["tender_id"].map(winners)
+    a = b.loc[b["vendor_id"].isin(cover.index).to_numpy(), ["tender_id", "vendor_id"]]
+    a = a.assign(winner=a["tender_id"].map(winners),
+                 contract=a["tender_id"].map(ctx.winner_contracts))
     wins = a.dropna(subset=["winner"]).groupby(["vendor_id", "winner"]).size()
     if wins.empty:
         return
-    # Plain dicts for the lookups per tender below (a Series lookup costs ~10 µs).
-    contracts = dict(zip(ctx.winner_contracts.index.tolist(), ctx.winner_contracts.tolist()))
-    winner_of = dict(zip(winners.index.tolist(), winners.tolist()))
     by_a = {k: g for k, g in a.sort_values("tender_id").groupby("vendor_id")}
     for (va, vb), w in wins.sort_index().items():
         n = int(cover[va])
@@ -44,10 +47,11 @@ def compute(ctx, cfg):
         lo = float(exact(share))
         score = 60 + (25 * min(1.0, (s - lo) / (1 - lo)) if lo < 1 else 25) \
             + (5 if n >= 2 * min_bids else 0)
-        won = [x for x in tl if winner_of.get(x) == vb]
         # ref("tenders", x) and ref("bids", x, va), all texts
         evidence = [f"tenders:{x}" for x in tl] + [f"bids:{x}/{va}" for x in tl]
-        evidence += [ref("contracts", contracts[x]) for x in won if x in contracts]
+        # ref("contracts", c) for the contract that names vb the winner of each tender it won
+        won = g.loc[g["winner"].eq(vb).to_numpy(), "contract"].tolist()
+        evidence += [f"contracts:{c}" for c in won]
         subject = "+".join(sorted((va, vb)))
         shown = ", ".join(tl[:12]) + (f" … (+{n - 12})" if n > 12 else "")
         yield Hit(

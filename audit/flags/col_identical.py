@@ -26,9 +26,16 @@ def _score(largest: int, winner_in: bool) -> tuple[float, str]:
 
 def _catalogue(ctx, cfg):
     statuses = B.as_list(cfg["statuses"])
+    excluded = B.as_list(cfg["excluded_methods"])
     b = B.bids(ctx)
-    b = b[b["status"].isin(statuses) & b["price_vnd"].notna()
-          & ~b["method"].isin(B.as_list(cfg["excluded_methods"]))]
+    rows = b["status"].isin(statuses).to_numpy() & b["price_vnd"].notna().to_numpy()
+    if excluded:
+        rows &= ~b["method"].isin(excluded).to_numpy()
+    # Only a bid that shares its tender and price with another bid can be one of two vendors
+    # at one price: the vendors are counted on those few bids, not on every bid.
+    rows[rows] = b.loc[rows, ["tender_id", "price_vnd"]].duplicated(keep=False).to_numpy()
+    b = b.loc[rows, ["tender_id", "vendor_id", "price_vnd", "status", "is_win", "winner",
+                     "win_contract", "procuring_entity_id", "province_code", "school_year"]]
     if b.empty:
         return
     size = b.groupby(["tender_id", "price_vnd"], sort=False)["vendor_id"].transform("nunique")

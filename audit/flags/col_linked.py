@@ -26,22 +26,29 @@ def compute(ctx, cfg):
     if b.empty:
         return
     groups = ctx.groups
-    vendors = b["vendor_id"].unique()  # each vendor's group once, not once per bid
-    b = b.assign(group=b["vendor_id"].map(dict(zip(vendors, map(groups.group, vendors)))))
-    # 1. two bidders in one vendor group.
-    multi = b.groupby(["tender_id", "group"], sort=False)["vendor_id"].transform("nunique").gt(1)
-    g = b[multi.to_numpy()]
+    # The bidding vendors as codes, each vendor's group once (not once per bid).
+    v_code, vendors = pd.factorize(b["vendor_id"].to_numpy(dtype=object))
+    vendor_group = pd.Series([groups.group(v) for v in vendors], dtype=object)
+    # 1. two bidders in one vendor group: only the bids of a vendor whose group has another
+    # bidding vendor can be such a bid (most vendors are alone in their group).
+    shared = vendor_group.duplicated(keep=False).to_numpy()[v_code]
+    g = b[shared].assign(group=vendor_group.to_numpy()[v_code[shared]])
+    multi = g.groupby(["tender_id", "group"], sort=False)["vendor_id"].transform("nunique").gt(1)
+    g = g[multi.to_numpy()]
     gp = g.merge(g, on=["tender_id", "group"], suffixes=("_a", "_b"))
     gp = gp[gp["vendor_id_a"] < gp["vendor_id_b"]]
     pairs = [pd.DataFrame({"tender_id": gp["tender_id"].values, "a": gp["vendor_id_a"].values,
                            "b": gp["vendor_id_b"].values, "kind": "group"})]
-    # 2. two bidders with a person in common.
+    # 2. two bidders with a person in common (each side merged with the bids of its vendors
+    # only, not with every bid).
     sp = _person_pairs(ctx)
     if not sp.empty:
         vp_pairs = sp[["a", "b"]].drop_duplicates()
-        x = vp_pairs.merge(b[["tender_id", "vendor_id"]], left_on="a", right_on="vendor_id")
-        x = x.merge(b[["tender_id", "vendor_id"]], left_on=["tender_id", "b"],
-                    right_on=["tender_id", "vendor_id"])
+        vendor_index = pd.Index(vendors)
+        bids_a = b[vendor_index.isin(vp_pairs["a"])[v_code]]
+        bids_b = b[vendor_index.isin(vp_pairs["b"])[v_code]]
+        x = vp_pairs.merge(bids_a, left_on="a", right_on="vendor_id")
+        x = x.merge(bids_b, left_on=["tender_id", "b"], right_on=["tender_id", "vendor_id"])
         pairs.append(pd.DataFrame({"tender_id": x["tender_id"].values, "a": x["a"].values,
                                    "b": x["b"].values, "kind": "person"}))
     pairs = pd.concat(pairs, ignore_index=True)

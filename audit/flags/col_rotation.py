@@ -12,21 +12,19 @@ from . import _people as P
 from ._common import exact, least_count, ref
 
 
-def _search(tenders_of: dict, adj: dict, winner: dict, k_min: int, t_min: int, max_share,
+def _search(tenders_of: dict, adj: dict, won_by: dict, k_min: int, t_min: int, max_share,
             max_nodes: int):
     """Every qualifying set (|S| ≥ k_min, |T| ≥ t_min, each member wins ≥ 1 of T, none wins
     > max_share × |T|), by depth-first growth of cliques of the co-bidding graph in ascending
     vendor order.  A branch is cut as soon as |T| < t_min or a member wins none of T: both only
     get worse when the set grows (T can only shrink), so no qualifying set is missed.
+    ``won_by``: vendor → the tenders it bid in and won; as T is within every member's tenders,
+    a member's wins in T are |T ∩ won_by[member]|.
     Returns (sets, complete) — complete is False when ``max_nodes`` was reached."""
     found = []
     nodes = 0
     share = exact(max_share)
     num, den = share.numerator, share.denominator
-    # The tenders each candidate won: a member's wins in T are |T ∩ won_by[member]|.
-    won = pd.Series(list(winner.values()), index=list(winner), dtype=object)
-    won = won[won.isin(list(adj)).to_numpy()]
-    won_by = _sets_by(won.to_numpy(dtype=object), won.index.to_numpy(dtype=object))
     nothing: frozenset = frozenset()
 
     def grow(S, T, cands):
@@ -76,7 +74,7 @@ def _maximal(found):
 
 
 def _sets_by(keys: np.ndarray, values: np.ndarray) -> dict:
-    """key → the set of its values (aligned object arrays), one slice per key of the rows
+    """key → the set of its values (aligned arrays), one slice per key of the rows
     sorted by key: a ``setdefault(...).add`` per row costs ten times more."""
     if not len(keys):
         return {}
@@ -88,22 +86,37 @@ def _sets_by(keys: np.ndarray, values: np.ndarray) -> dict:
             for i, part in zip(starts, np.split(values[order], bounds))}
 
 
-def _co_bidders(cand, t_min: int) -> dict[str, set]:
-    """vendor → the vendors it bid with in ≥ ``t_min`` tenders (pairs counted on integer codes
-    of the vendors and tenders: a self-merge on the text columns is several times slower)."""
-    if cand.empty:
+def _co_bidders(t_code: np.ndarray, v_code: np.ndarray, v_names: np.ndarray,
+                t_min: int) -> dict[str, set]:
+    """vendor → the vendors it bid with in ≥ ``t_min`` tenders, from the aligned integer codes
+    of the bids' tenders and vendors (``v_names``: the vendor of each code).  The pairs of bids
+    of one tender are counted per vendor pair on the codes: a self-merge on the text columns is
+    several times slower, one on the codes still builds every pair twice and each bid with
+    itself."""
+    if not len(t_code):
         return {}
-    v_code, v_names = pd.factorize(cand["vendor_id"].to_numpy(dtype=object), sort=True)
-    t_code = pd.factorize(cand["tender_id"].to_numpy(dtype=object))[0]
-    x = pd.DataFrame({"t": t_code, "v": v_code.astype("int64")})
-    pairs = x.merge(x, on="t", suffixes=("_a", "_b"))
-    a, c = pairs["v_a"].to_numpy(), pairs["v_b"].to_numpy()
-    keep = a < c
-    key = a[keep] * len(v_names) + c[keep]
-    keys, counts = np.unique(key, return_counts=True)
+    n_v = len(v_names)
+    # The bids sorted by tender; ``later``: how many bids of its tender follow each one.
+    order = np.argsort(t_code, kind="stable")
+    ts, vs = t_code[order], v_code[order].astype("int64")
+    start = np.r_[True, ts[1:] != ts[:-1]]
+    first = np.flatnonzero(start)
+    size = np.diff(np.r_[first, len(ts)])
+    later = np.repeat(first + size, size) - np.arange(len(ts)) - 1
+    # Each bid with the d-th next bid of its tender (d = 1, 2 …): every pair once.
+    pairs = []  # the vendor pair of each, as one integer (lower code × n_v + higher code)
+    i, d = np.flatnonzero(later > 0), 1
+    while len(i):
+        a, c = vs[i], vs[i + d]
+        pairs.append(np.minimum(a, c) * n_v + np.maximum(a, c))
+        d += 1
+        i = i[later[i] >= d]
+    if not pairs:
+        return {}
+    keys, counts = np.unique(np.concatenate(pairs), return_counts=True)
     keys = keys[counts >= t_min]
     adj: dict[str, set] = {}
-    for ai, ci in zip((keys // len(v_names)).tolist(), (keys % len(v_names)).tolist()):
+    for ai, ci in zip((keys // n_v).tolist(), (keys % n_v).tolist()):
         va, vc = v_names[ai], v_names[ci]
         adj.setdefault(va, set()).add(vc)
         adj.setdefault(vc, set()).add(va)
@@ -118,30 +131,38 @@ def _co_bidders(cand, t_min: int) -> dict[str, set]:
 def compute(ctx, cfg):
     k_min, t_min = least_count(cfg["min_vendors"]), least_count(cfg["min_tenders"])
     max_share = cfg["max_win_share"]
-    b = P.bidders(ctx)[["tender_id", "vendor_id"]]
+    b = P.bidders(ctx)
     winners = ctx.winners
     if b.empty or winners.empty:
         return
-    winner = dict(zip(winners.index.to_numpy(dtype=object), winners.to_numpy(dtype=object)))
+    # The bids as integer codes of their tender and vendor (the vendor codes follow the ids'
+    # order), and whether the bidder is the tender's winner.
+    t_code, t_names = pd.factorize(b["tender_id"].to_numpy(dtype=object))
+    v_code, v_names = pd.factorize(b["vendor_id"].to_numpy(dtype=object), sort=True)
+    winner_code = pd.Index(v_names).get_indexer(winners.reindex(t_names).to_numpy(dtype=object))
+    won = winner_code[t_code] == v_code
     # A member wins a tender of T, and bids in every tender of T: it is the winner of one of
     # its own bids.  Only such vendors can be members.
-    won = b["tender_id"].map(winner).eq(b["vendor_id"])
-    cand = b[b["vendor_id"].isin(b.loc[won.to_numpy(), "vendor_id"].unique())]
-    adj = _co_bidders(cand, t_min)
+    can_win = np.zeros(len(v_names), dtype=bool)
+    can_win[v_code[won]] = True
+    cand = can_win[v_code]
+    adj = _co_bidders(t_code[cand], v_code[cand], v_names, t_min)
     if not adj:
         return
-    members = set(adj)
-    sub = cand[cand["vendor_id"].isin(members)]
-    tenders_of = _sets_by(sub["vendor_id"].to_numpy(dtype=object),
-                          sub["tender_id"].to_numpy(dtype=object))
-    found, complete = _search(tenders_of, adj, winner, k_min, t_min, max_share,
+    # The members' tenders, and the tenders they bid in and won (grouped on the vendor codes).
+    member = pd.Index(v_names).isin(list(adj))[v_code]
+    vendor, tender, won = v_code[member], t_names[t_code[member]], won[member]
+    tenders_of = {v_names[v]: ts for v, ts in _sets_by(vendor, tender).items()}
+    won_by = {v_names[v]: ts for v, ts in _sets_by(vendor[won], tender[won]).items()}
+    found, complete = _search(tenders_of, adj, won_by, k_min, t_min, max_share,
                               int(cfg["max_search_nodes"]))
     if not complete:
         print(f"COL-ROTATION: search stopped after {cfg['max_search_nodes']} steps "
               f"(max_search_nodes); the sets found so far are reported", file=sys.stderr)
     if not found:
         return
-    contracts = dict(zip(ctx.winner_contracts.index.tolist(), ctx.winner_contracts.tolist()))
+    contracts = ctx.winner_contracts
+    contract_ids = contracts.to_numpy(dtype=object)
     for S, T, wins in sorted(_maximal(found), key=lambda x: x[0]):
         n = len(T)
         tl = sorted(T)
@@ -154,7 +175,8 @@ def compute(ctx, cfg):
         shown = ", ".join(tl[:12]) + (f" … (+{n - 12})" if n > 12 else "")
         evidence = [ref("tenders", x) for x in tl]
         evidence += [f"bids:{x}/{m}" for x in tl for m in S]  # ref("bids", x, m): all texts
-        evidence += [ref("contracts", contracts[x]) for x in tl if x in contracts]
+        pos = contracts.index.get_indexer(tl)  # the contract naming each winner (-1: none)
+        evidence += [ref("contracts", c) for c in contract_ids[pos[pos >= 0]]]
         yield Hit(
             subject_id="+".join(S), severity="high" if score >= 75 else "medium", score=score,
             detail_vi=(f"{len(S)} nhà thầu (ngưỡng ≥ {k_min}) cùng dự thầu trong {n} gói thầu "

@@ -32,11 +32,17 @@ def _catalogue(ctx, cfg):
     w = B.winning_bids(ctx, cfg["winning_bid_statuses"])
     if w.empty:
         return
-    b = B.bids(ctx)
-    others = b[~b["is_win"] & b["tender_id"].isin(w.index) & ~b["status"].isin(ignored)]
+    b = B.bids(ctx)[["tender_id", "vendor_id", "status", "is_win"]]
+    other = ~b["is_win"] & ~b["status"].isin(ignored)
+    # A tender fires only when one of its other bids is disqualified: keep the bids of those
+    # tenders (a few percent of the bids) before counting per tender.
+    d = b["status"].isin(disq)
+    maybe = b.loc[other & d, "tender_id"].drop_duplicates()
+    maybe = maybe[maybe.isin(w.index)]
+    others = b[other & b["tender_id"].isin(maybe)]
     if others.empty:
         return
-    per = others.assign(d=others["status"].isin(disq)).groupby("tender_id")["d"].agg(["size", "sum"])
+    per = others.assign(d=d).groupby("tender_id")["d"].agg(["size", "sum"])
     per = per[per["size"].ge(min_other) & per["size"].eq(per["sum"])]
     if per.empty:
         return

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from ..registry import Hit, flag
 from . import _bids as B
 from . import _ocds as O
@@ -46,17 +48,19 @@ def _catalogue(ctx, cfg):
     w = B.winning_bids(ctx, cfg["winning_bid_statuses"])
     if w.empty:
         return
-    w = w.copy()
-    w["by_status"] = w["status"].isin(late_statuses)
-    w["after"] = False
-    w["late_days"] = float("nan")
-    w["as_instants"] = False
+    by_status = w["status"].isin(late_statuses).to_numpy()
     if compare:
         late = B.lateness(w["submitted_on"], w["submitted_on_day"], w["submitted_on_has_time"],
                           w["bid_deadline"], w["bid_deadline_day"], w["bid_deadline_has_time"])
-        for c in late:
-            w[c] = late[c]
-    w = w[w["by_status"] | w["after"]]
+    else:
+        late = pd.DataFrame({"after": False, "late_days": float("nan"), "as_instants": False},
+                            index=w.index)
+    # Only the winning bids that fire, and the columns the texts use (not a copy of them all).
+    fire = by_status | late["after"].to_numpy()
+    w = w.loc[fire, ["tender_id", "vendor_id", "winner", "price_vnd", "status", "submitted_on",
+                     "bid_deadline", "win_contract", "procuring_entity_id", "province_code",
+                     "school_year"]]
+    w = w.assign(by_status=by_status[fire], **{c: late[c].to_numpy()[fire] for c in late})
     for row in w.itertuples(index=False):
         signs_vi, signs_en = [], []
         if row.by_status:

@@ -31,7 +31,11 @@ def _catalogue(ctx, cfg):
     disq = B.as_list(cfg["disqualified_statuses"])
     need_winner = bool(cfg["winner_above_lowest"])
     b = B.bids(ctx)
-    considered = b[~b["status"].isin(excluded) & b["price_vnd"].notna()]
+    is_considered = ~b["status"].isin(excluded) & b["price_vnd"].notna()
+    # Only a tender with a disqualified bid among those considered can fire: keep the bids of
+    # those tenders (a few percent of the bids) before the prices are compared per tender.
+    maybe = b.loc[is_considered & b["status"].isin(disq), "tender_id"].drop_duplicates()
+    considered = b[is_considered & b["tender_id"].isin(maybe)]
     if considered.empty:
         return
     by_tender = considered.groupby("tender_id", sort=False)["price_vnd"]

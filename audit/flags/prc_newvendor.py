@@ -39,7 +39,11 @@ def compute(ctx, cfg):
     c = c[c["age"].ge(0) & c["age"].lt(max_age)]
     if c.empty:
         return
-    t = ctx.tenders.set_index("tender_id")
+    # Only the tenders of these contracts (an index over every tender costs more than the
+    # few lookups).
+    t = ctx.tenders
+    t = t.loc[t["tender_id"].isin(c["tender_id"]).to_numpy(),
+              ["tender_id", "procuring_entity_id", "school_year"]].set_index("tender_id")
     c["buyer"] = c["tender_id"].map(t["procuring_entity_id"])
     c["buyer"] = c["buyer"].where(c["buyer"].notna(), c["procuring_entity_id"])
     c["province_code"] = c["buyer"].map(ctx.authority_province)

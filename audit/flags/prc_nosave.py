@@ -19,18 +19,21 @@ def compute(ctx, cfg):
     min_bids = least_count(cfg["min_valid_bids"])
     x = cfg["min_ratio"]
     b = B.bids(ctx)
-    n_counted = b.loc[b["status"].isin(counted).to_numpy(), "tender_id"].value_counts()
-    w = B.winning_bids(ctx).copy()
+    w = B.winning_bids(ctx)
     if w.empty:
         return
-    w["n_counted"] = w["tender_id"].map(n_counted).fillna(0).astype(int)
-    w = w[w["n_counted"].ge(min_bids) & w["value"].gt(0) & w["price_vnd"].notna()]
-    if w.empty:
-        return
+    # The price test first (numbers only); then only the bids of the tenders left are counted.
+    w = w[w["value"].gt(0) & w["price_vnd"].notna()]
     w = w[ratio_cmp(w["price_vnd"], w["value"], x, ">=").to_numpy()]
     if w.empty:
         return
-    evid = B.vendors_by_tender(b[b["tender_id"].isin(w["tender_id"]) & b["status"].isin(counted)])
+    cb = b[b["tender_id"].isin(w["tender_id"]).to_numpy()]
+    cb = cb[cb["status"].isin(counted).to_numpy()]  # their counted bids
+    w = w.assign(n_counted=w["tender_id"].map(cb["tender_id"].value_counts()).fillna(0).astype(int))
+    w = w[w["n_counted"].ge(min_bids)]
+    if w.empty:
+        return
+    evid = B.vendors_by_tender(cb[cb["tender_id"].isin(w["tender_id"])])
     xf = float(x)
     st_vi = "/".join(B.status_vi(s) for s in counted) or "—"
     st_en = "/".join(counted) or "—"

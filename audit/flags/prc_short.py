@@ -24,8 +24,10 @@ HIGH_SHORTFALL = 0.5
       needs=("tenders",))
 def compute(ctx, cfg):
     t = ctx.tenders
-    t = t[t["method"].isin(BIDDING + (SHOPPING,)) & t["published_on_day"].notna()
-          & t["bid_deadline_day"].notna()].copy()
+    t = t.loc[t["method"].isin(BIDDING + (SHOPPING,)) & t["published_on_day"].notna()
+              & t["bid_deadline_day"].notna(),
+              ["tender_id", "method", "category", "value", "published_on_day", "bid_deadline_day",
+               "procuring_entity_id", "winner", "province_code", "school_year"]]
     if t.empty:
         return
     pub = t["published_on_day"].to_numpy(dtype="datetime64[D]")
@@ -41,10 +43,13 @@ def compute(ctx, cfg):
     change = np.datetime64(dt.date.fromisoformat(cfg["shopping_change_date"]), "D")
     work_min = np.where(pub < change, least_count(cfg["shopping_min_working_days"]),
                         least_count(cfg["shopping_min_working_days_new"]))
-    t["days"] = np.where(bidding, cal, work)
-    t["minimum"] = np.where(bidding, cal_min, work_min)
-    t["large"] = large
-    t = t[t["days"] < t["minimum"]]
+    days = np.where(bidding, cal, work)
+    minimum = np.where(bidding, cal_min, work_min)
+    short = days < minimum
+    t = t[short].assign(days=days[short], minimum=minimum[short], large=large[short])
+    large_vi, large_en = vnd_vi(cfg["large_value"]), vnd_en(cfg["large_value"])
+    change_ts = pd.Timestamp(cfg["shopping_change_date"])
+    change_vi = day_vi(dt.date.fromisoformat(cfg["shopping_change_date"]))
     for row in t.itertuples(index=False):
         shortfall = (row.minimum - row.days) / row.minimum
         severity = "high" if shortfall >= HIGH_SHORTFALL else "medium"
@@ -54,18 +59,16 @@ def compute(ctx, cfg):
         if row.method in BIDDING:
             if row.large:
                 why_vi = ("gói đào tạo" if row.category == "training" else
-                          f"giá gói thầu {value_vi} > {vnd_vi(cfg['large_value'])}")
+                          f"giá gói thầu {value_vi} > {large_vi}")
                 why_en = ("a training package" if row.category == "training" else
-                          f"value {value_en} > {vnd_en(cfg['large_value'])}")
+                          f"value {value_en} > {large_en}")
             else:
-                why_vi = (f"không phải gói đào tạo và giá gói thầu {value_vi} ≤ "
-                          f"{vnd_vi(cfg['large_value'])}")
-                why_en = f"not training and value {value_en} ≤ {vnd_en(cfg['large_value'])}"
+                why_vi = f"không phải gói đào tạo và giá gói thầu {value_vi} ≤ {large_vi}"
+                why_en = f"not training and value {value_en} ≤ {large_en}"
             unit_vi, unit_en = "ngày", "calendar days"
         else:
-            before = row.published_on_day < pd.Timestamp(cfg["shopping_change_date"])
-            why_vi = (f"đăng tải {'trước' if before else 'từ'} ngày "
-                      f"{day_vi(dt.date.fromisoformat(cfg['shopping_change_date']))}")
+            before = row.published_on_day < change_ts
+            why_vi = f"đăng tải {'trước' if before else 'từ'} ngày {change_vi}"
             why_en = f"published {'before' if before else 'on or after'} {cfg['shopping_change_date']}"
             unit_vi, unit_en = "ngày làm việc (thứ Hai–thứ Sáu, sau ngày đăng tải đến hết hạn nộp)", \
                 "working days (Mon–Fri after the publication day up to and including the deadline)"

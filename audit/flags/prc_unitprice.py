@@ -16,30 +16,23 @@ UNIT_VI = {"school": "trường", "student": "học sinh", "certificate": "chứ
            "device": "thiết bị", "month": "tháng", "package": "gói", "other": "khác"}
 
 
-def lines_with_year(ctx) -> pd.DataFrame:
-    """Contract lines with ``line_no`` filled (its position among the contract's rows when
-    empty), the contract's vendor, tender, buyer and ``school_year`` (the tender's, otherwise
-    the one containing ``signed_on``), and ``province_code``."""
-    cl = ctx["contract_lines"]
-    lines = cl[["contract_id", "line_no", "school_id", "service", "unit", "unit_price_vnd"]].copy()
-    lines["row"] = range(len(lines))
-    if lines["line_no"].isna().any():
-        pos = lines.groupby("contract_id", sort=False).cumcount() + 1
-        lines["line_no"] = lines["line_no"].fillna(pos.astype("float64"))
+def contracts_with_year(ctx) -> pd.DataFrame:
+    """One row per contract_id (its first) with its tender, vendor, ``buyer`` (the tender's
+    procuring entity, otherwise the contract's) and ``school_year`` (the tender's, otherwise
+    the one containing ``signed_on``), numbered 0…n−1."""
     c = ctx["contracts"][["contract_id", "tender_id", "vendor_id", "procuring_entity_id",
-                          "signed_on"]].drop_duplicates("contract_id").copy()
-    t = ctx.tenders.set_index("tender_id")
-    tender_year = c["tender_id"].map(t["school_year"])
-    c["school_year"] = tender_year.where(tender_year.notna(),
-                                         school_years_of(c["signed_on"]))
-    buyer = c["tender_id"].map(t["procuring_entity_id"])
-    c["buyer"] = buyer.where(buyer.notna(), c["procuring_entity_id"])
-    c["buyer_province"] = c["buyer"].map(ctx.authority_province)
-    lines = lines.merge(c.drop(columns=["signed_on", "procuring_entity_id"]), on="contract_id",
-                        how="left")
-    school_pc = lines["school_id"].map(ctx.school_province)
-    lines["province_code"] = school_pc.where(school_pc.notna(), lines["buyer_province"])
-    return lines
+                          "signed_on"]].drop_duplicates("contract_id")
+    # The contract's tender (NaN when none).
+    t = (ctx.tenders[["tender_id", "school_year", "procuring_entity_id"]].set_index("tender_id")
+         .reindex(c["tender_id"]).set_axis(c.index))
+    tender_year = t["school_year"]
+    no_year = tender_year.isna()
+    year = tender_year.where(~no_year, school_years_of(c.loc[no_year, "signed_on"]))
+    buyer = t["procuring_entity_id"]
+    buyer = buyer.where(buyer.notna(), c["procuring_entity_id"])
+    return pd.DataFrame({"contract_id": c["contract_id"], "tender_id": c["tender_id"],
+                         "vendor_id": c["vendor_id"], "buyer": buyer,
+                         "school_year": year}).reset_index(drop=True)
 
 
 @flag("PRC-UNITPRICE", subject_type="contract_line",
@@ -50,19 +43,32 @@ def lines_with_year(ctx) -> pd.DataFrame:
 def compute(ctx, cfg):
     x = cfg["min_ratio"]
     min_other = least_count(cfg["min_other_lines"])
-    lines = lines_with_year(ctx)
-    keys = ["service", "unit", "school_year"]
-    lines = lines.dropna(subset=keys + ["unit_price_vnd"])
-    if lines.empty:
+    cl = ctx["contract_lines"]
+    c = contracts_with_year(ctx)
+    if c.empty:  # no line has a school year
         return
+    # Each line's contract, as its row in c (-1 when unknown: such a line has no school
+    # year); a merge matches the 10^6 line keys faster than an index lookup.
+    at = cl[["contract_id"]].merge(c[["contract_id"]].reset_index(names="at"),
+                                   on="contract_id", how="left")["at"]
+    at = at.fillna(-1).to_numpy(dtype="int64")
     # One integer per (service, unit, school_year), from the codes of each column (grouping
-    # on the three text columns takes half as long again on 10^6 lines).
-    gid = np.zeros(len(lines), dtype="int64")
-    for k in keys:
-        code, uniq = pd.factorize(lines[k].to_numpy(dtype=object))
-        gid = pd.factorize(gid * len(uniq) + code)[0]
-    grp = lines["unit_price_vnd"].groupby(gid)
-    lines = lines.assign(n=grp.transform("size"), median=grp.transform("median"))
+    # on the three text columns takes half as long again on 10^6 lines); a school year is
+    # coded once per contract.  A missing value has code -1: such lines are left out.
+    year_code, _ = pd.factorize(c["school_year"].to_numpy(dtype=object))
+    codes = [pd.factorize(cl[k].to_numpy(dtype=object))[0] for k in ("service", "unit")]
+    codes.append(np.where(at >= 0, year_code[at], -1))
+    price = cl["unit_price_vnd"].to_numpy(dtype="float64")
+    rows = np.flatnonzero(np.logical_and.reduce([k >= 0 for k in codes]) & ~np.isnan(price))
+    if not len(rows):
+        return
+    gid = np.zeros(len(rows), dtype="int64")
+    for code in codes:
+        code = code[rows]
+        gid = pd.factorize(gid * (code.max() + 1) + code)[0]
+    grp = pd.Series(price[rows]).groupby(gid)
+    lines = pd.DataFrame({"row": rows, "unit_price_vnd": price[rows],
+                          "n": grp.transform("size"), "median": grp.transform("median")})
     lines = lines[lines["n"].sub(1).ge(min_other)]
     if lines.empty:
         return
@@ -72,8 +78,25 @@ def compute(ctx, cfg):
     # (0 >= 2 x 0) would raise every free line of the group; those are left out, and nothing
     # else changes (docs/flags/PRC-UNITPRICE.md, Choices).
     hit = hit[~(hit["median"].eq(0) & hit["unit_price_vnd"].eq(0))]
+    if hit.empty:
+        return
+    # The texts of the raised lines only: line_no (its position among the contract's rows
+    # when empty), the contract's tender, vendor, buyer and school year, and province_code
+    # (the school's, otherwise the buyer's).
+    r = hit["row"].to_numpy()
+    line_nos = cl["line_no"]
+    if line_nos.isna().any():
+        pos = cl.groupby("contract_id", sort=False).cumcount() + 1
+        line_nos = line_nos.fillna(pos.astype("float64"))
+    con = c.iloc[at[r]].reset_index(drop=True)
+    hit = pd.concat([hit.reset_index(drop=True), con,
+                     cl[["school_id", "service", "unit", "item"]].iloc[r].reset_index(drop=True)],
+                    axis=1)
+    hit["line_no"] = line_nos.to_numpy()[r]
+    school_pc = hit["school_id"].map(ctx.school_province)
+    hit["province_code"] = school_pc.where(school_pc.notna(),
+                                           hit["buyer"].map(ctx.authority_province))
     xf = float(x)
-    items = ctx["contract_lines"]["item"]
     for row in hit.itertuples(index=False):
         line_no = int(row.line_no)
         ratio = row.unit_price_vnd / row.median if row.median > 0 else math.inf
@@ -86,8 +109,7 @@ def compute(ctx, cfg):
             times_vi = f"gấp {B.fmt_num(ratio, 'vi')} lần trung vị"
             times_en = f"{B.fmt_num(ratio, 'en')} times the median"
         unit_vi = UNIT_VI.get(row.unit, row.unit)
-        item_text = items.iat[row.row]
-        item = f" «{item_text}»" if isinstance(item_text, str) and item_text.strip() else ""
+        item = f" «{row.item}»" if isinstance(row.item, str) and row.item.strip() else ""
         bar = xf * row.median
         ev = [ref("contract_lines", row.contract_id, line_no), ref("contracts", row.contract_id)]
         if isinstance(row.tender_id, str):
