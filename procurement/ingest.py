@@ -553,7 +553,7 @@ def _land_all(eng: Engine, inputs: list[SourceData], command, strict, show, _fai
     sources_meta: list[dict] = []
     ingest_id = None
     try:
-        with eng.begin() as conn:
+        with eng.begin() as conn, store.bulk_cache(conn):
             ingest_id = conn.execute(store.ingest_runs.insert().values(
                 started_at=now, command=command, strict=strict)).inserted_primary_key[0]
             landed_rows = 0
