@@ -608,8 +608,11 @@ class _TableRows:
 
 def _s(v) -> str | None:
     """A JSON scalar as text (ids are sometimes numbers), None when empty."""
-    if v.__class__ is str:
+    cls = v.__class__
+    if cls is str:
         return v.strip() or None     # strip() returns the text itself when there is nothing to trim
+    if cls is int:
+        return str(v)                # (not a bool) an int's text is never empty nor padded
     if v is None or isinstance(v, (dict, list)):
         return None
     if isinstance(v, bool):
@@ -631,7 +634,7 @@ def _l(v) -> list:
 def _day(v) -> str | None:
     """The calendar day of an OCDS date-time, as written (``2017-06-01T20:00:00-06:00`` →
     ``2017-06-01``); the contract's date parser checks it."""
-    s = _s(v)
+    s = (v.strip() or None) if v.__class__ is str else _s(v)
     return s[:10] if s and len(s) >= 10 and s[4] == "-" else s
 
 
@@ -651,7 +654,9 @@ class _Mapper:
         self._cols = ocds_store.DATA_COLUMNS
         self.vendor_cache: dict = {}
         self._intern: dict = {}
-        self.party_done: set = set()     # (party id, kind) already mapped (own exports only)
+        # Party ids already mapped (own exports only): as a supplier/tenderer, as any party.
+        self.vendors_done: set = set()
+        self.parties_done: set = set()
         self.dt_cache: dict = {}
         self.seen_authorities: set[str] = set()
         self.seen_vendors: set[str] = set()
@@ -691,10 +696,14 @@ class _Mapper:
     # -- parties -------------------------------------------------------------------------------
     def _vendor(self, ref: dict, parties: dict, row_no: int, hocba: bool):
         """(vendor_id, is_vn) for an organization reference; a vendor row is added once."""
-        ref = _d(ref)
-        pid = _s(ref.get("id"))
+        if ref.__class__ is not dict:
+            ref = _d(ref)
+        v = ref.get("id")
+        pid = (v.strip() or None) if v.__class__ is str else _s(v)
         party = parties.get(pid, {}) if pid else {}
-        ident = _d(party.get("identifier")) or _d(ref.get("identifier"))
+        ident = party.get("identifier")
+        if ident.__class__ is not dict or not ident:    # (the usual case: a party's identifier)
+            ident = _d(ident) or _d(ref.get("identifier"))
         key = (pid, ident.get("scheme"), ident.get("id"))
         hit = self.vendor_cache.get(key)
         if hit is not None:
@@ -852,8 +861,10 @@ class _Mapper:
         self.seen_ocids.add(ocid)
         if duplicate:
             self.notes.add("info", _REPEATED_OCID, ocid)
-        hocba = isinstance(rel.get("hocba"), dict)
-        marks = _d(rel.get("hocba"))
+        marks = rel.get("hocba")
+        hocba = isinstance(marks, dict)
+        if not hocba:
+            marks = {}
         parties = {}
         roles: dict = {}
         for p in _l(rel.get("parties")):
@@ -865,7 +876,8 @@ class _Mapper:
             if not pid or pid in parties:
                 continue
             parties[pid] = p
-            for r in _l(p.get("roles")):
+            rs = p.get("roles")
+            for r in (rs if rs.__class__ is list else _l(rs)):
                 if r.__class__ is str:
                     roles.setdefault(r, []).append(pid)
         tender = _d(rel.get("tender"))
@@ -874,19 +886,20 @@ class _Mapper:
             {"id": roles["procuringEntity"][0]} if roles.get("procuringEntity") else {})
         buyer_id = self._authority(buyer_ref, parties, row_no, hocba) if buyer_ref else None
         pe_id = self._authority(pe_ref, parties, row_no, hocba) if pe_ref else None
-        done = self.party_done
+        done = self.vendors_done
         for r in ("supplier", "tenderer"):
             for pid in roles.get(r, ()):
-                if (pid, "v") not in done:
+                if pid not in done:
                     self._vendor({"id": pid}, parties, row_no, hocba)
                     if hocba:
-                        done.add((pid, "v"))
+                        done.add(pid)
         # Exported parents (this workbench's own releases list them without a role).
         if hocba:
+            done = self.parties_done
             for pid, p in parties.items():
-                if (pid, "p") in done:
+                if pid in done:
                     continue
-                done.add((pid, "p"))
+                done.add(pid)
                 det = _d(p.get("details"))
                 if det.get("table") == "authorities":
                     self._authority({"id": pid}, parties, row_no, True)
@@ -919,30 +932,33 @@ class _Mapper:
         period = _d(tender.get("tenderPeriod"))
         start, start_raw, _ = self._instant(period.get("startDate"))
         end, end_raw, _ = self._instant(period.get("endDate"))
-        published = self._dt_value(period.get("startDate"), hocba)
-        deadline = self._dt_value(period.get("endDate"), hocba)
+        published = self._dt_value(start_raw, hocba)     # (the *_raw are _s of the values)
+        deadline = self._dt_value(end_raw, hocba)
         awards = [a for a in _l(rel.get("awards")) if isinstance(a, dict)]
         award_status = {}
         awarded_days = []
         for i, a in enumerate(awards):
             st, _ = _norm_code(_s(a.get("status")), R.AWARD_STATUS, None, n, "award.status")
             award_status[i] = st
-            if st in ("active", None) and _day(a.get("date")):
-                awarded_days.append(_day(a.get("date")))
-        category = _s(tender.get("category")) if hocba else None
+            if st in ("active", None):
+                day = _day(a.get("date"))
+                if day:
+                    awarded_days.append(day)
         if has_tender:
-            self.t["tenders"].add(
-                row_no, tender_id=ocid, procuring_entity_id=entity, title=_s(tender.get("title")),
-                category=category if category in SERVICES else "other", method=method,
-                estimated_value_vnd=t_vnd, published_on=published, bid_deadline=deadline,
-                awarded_on=_s(marks.get("awardedOn")) if hocba else (
-                    min(awarded_days) if awarded_days else None),
+            title = _s(tender.get("title"))
+            if hocba:
+                category = _s(tender.get("category"))
                 # This workbench's own fields (docs/ocds.md); another publisher's fields of the
                 # same name are not read.
-                school_year=_s(tender.get("schoolYear")) if hocba else None,
-                funding_source=_s(tender.get("fundingSource")) if hocba else None,
-                direct_award_ground=_s(tender.get("directAwardGround")) if hocba else None,
-                in_investment_project=tender.get("inInvestmentProject") if hocba else None)
+                own = [_s(marks.get("awardedOn")), _s(tender.get("schoolYear")),
+                       _s(tender.get("fundingSource")), _s(tender.get("directAwardGround")),
+                       tender.get("inInvestmentProject")]
+            else:
+                category = None
+                own = [min(awarded_days) if awarded_days else None, None, None, None, None]
+            self.t["tenders"].add_row(row_no, [
+                ocid, entity, title, category if category in SERVICES else "other", method, t_vnd,
+                published, deadline, *own])
         status, status_raw = _norm_code(_s(tender.get("status")), R.TENDER_STATUS, None, n,
                                         "tender.status")
         ntend = tender.get("numberOfTenderers")
@@ -952,73 +968,79 @@ class _Mapper:
             ntend = None
         details = rel.get("bids", {}).get("details") if isinstance(rel.get("bids"), dict) else None
         if not duplicate:
-            self._x("ocds_tenders", **{
-                "ocid": ocid, "release_id": _s(rel.get("id")), "release_date": _s(rel.get("date")),
-                "tender_ocds_id": _s(tender.get("id")), "status": status, "status_raw": status_raw,
-                "procurement_method": method_raw, "procurement_method_details": pmd,
-                "number_of_tenderers": int(ntend) if ntend is not None else None,
-                "value_amount": t_amount, "value_currency": t_cur,
-                "main_procurement_category": _s(tender.get("mainProcurementCategory")),
-                "award_criteria": _s(tender.get("awardCriteria")),
-                "tender_period_start": start, "tender_period_end": end,
-                "buyer_id": buyer_id, "procuring_entity_id": entity if has_tender else None,
-                "procuring_entity_known": bool(known), "has_bid_details": isinstance(details, list),
-                "row_no": row_no})
+            self.extras["ocds_tenders"].append((
+                ocid, _s(rel.get("id")), _s(rel.get("date")), _s(tender.get("id")), status,
+                status_raw, method_raw, pmd, int(ntend) if ntend is not None else None, t_amount,
+                t_cur, _s(tender.get("mainProcurementCategory")), _s(tender.get("awardCriteria")),
+                start, end, buyer_id, entity if has_tender else None, bool(known),
+                isinstance(details, list), row_no))
         self._bids(ocid, _l(details), parties, row_no, hocba, duplicate, has_tender)
         award_vendors = self._awards(ocid, awards, award_status, parties, row_no, hocba, duplicate)
         self._contracts(ocid, rel, awards, award_vendors, buyer_id, parties, row_no, hocba,
                         duplicate, has_tender)
 
-    def _dt_value(self, v, hocba: bool):
-        """A date-time for the contract's datetime columns: as written (the contract parser
-        converts it to Vietnam time); in this workbench's own export a Vietnam midnight stands
-        for a date without a time."""
-        s = _s(v)
+    @staticmethod
+    def _dt_value(s: str | None, hocba: bool):
+        """A date-time for the contract's datetime columns, from its text (``_s`` of the OCDS
+        value): as written (the contract parser converts it to Vietnam time); in this
+        workbench's own export a Vietnam midnight stands for a date without a time."""
         if s and hocba and s.endswith("T00:00:00+07:00"):
             return s[:10]
         return s
 
     def _bids(self, ocid, details, parties, row_no, hocba, duplicate, has_tender):
         n = self.notes
-        kept_only = Counter()
+        kept_only: dict = {}
         seen_ids: set = set()
         bid_rows = self.extras["ocds_bids"]
         tenderer_rows = self.extras["ocds_bid_tenderers"]
         bid_codes = ENUMS["bid_status"]
+        vendor, amount_of, instant = self._vendor, self._amount, self._instant
         for j, b in enumerate(details, start=1):
             if not isinstance(b, dict):
                 continue
-            bid_id = _uniq(_s(b.get("id")) or f"#{j}", seen_ids, j)
-            status, status_raw = _norm_code(_s(b.get("status")), R.BID_STATUS, _BID_SYNONYMS, n,
-                                            "bid.status")
-            if (_s(b.get("statusDetails")) or "").casefold() == "late":
+            v = b.get("id")
+            bid_id = _uniq(((v.strip() or None) if v.__class__ is str else _s(v)) or f"#{j}",
+                           seen_ids, j)
+            v = b.get("status")
+            status, status_raw = _norm_code((v.strip() or None) if v.__class__ is str else _s(v),
+                                            R.BID_STATUS, _BID_SYNONYMS, n, "bid.status")
+            v = b.get("statusDetails")
+            if v is not None and (_s(v) or "").casefold() == "late":
                 status = "late"
-            amount, cur, vnd = self._amount(b.get("value"), "bid.value")
-            date, date_raw, _ = self._instant(b.get("date"))
-            tenderers = [t for t in _l(b.get("tenderers")) if isinstance(t, dict)]
+            amount, cur, vnd = amount_of(b.get("value"), "bid.value")
+            date, date_raw, _ = instant(b.get("date"))     # date_raw is _s(b["date"])
             ids = []
-            for pos, t in enumerate(tenderers, start=1):
-                vid, vn = self._vendor(t, parties, row_no, hocba)
+            pos = 0
+            for t in _l(b.get("tenderers")):
+                if not isinstance(t, dict):
+                    continue
+                pos += 1
+                vid, vn = vendor(t, parties, row_no, hocba)
                 ids.append((vid, vn))
                 if not duplicate:
-                    tid = _s(t.get("id"))
+                    v = t.get("id")
+                    tid = (v.strip() or None) if v.__class__ is str else _s(v)
                     party = parties.get(tid, t) if tid else t
-                    tenderer_rows.append((ocid, bid_id, pos, vid, tid, _s(party.get("name"))))
-            known = list(dict.fromkeys(x for x in ids if x[0]))
-            ids = list(dict.fromkeys(ids))
+                    v = party.get("name")
+                    tenderer_rows.append((ocid, bid_id, pos, vid, tid,
+                                          (v.strip() or None) if v.__class__ is str else _s(v)))
+            if len(ids) == 1:                   # the usual case: one tenderer
+                known = ids if ids[0][0] else []
+            else:
+                known = list(dict.fromkeys(x for x in ids if x[0]))
+                ids = list(dict.fromkeys(ids))
             contract_vendor = None
             if len(known) == 1 and len(ids) == 1 and status not in ("pending", "invited") and has_tender:
                 vid, vn = known[0]
                 contract_vendor = vid
                 rows = self.t["bids"] if vn else self.f["bids"]
-                rows.add_row(row_no, [ocid, vid, vnd, self._dt_value(b.get("date"), hocba),
+                rows.add_row(row_no, [ocid, vid, vnd, self._dt_value(date_raw, hocba),
                                       status if status in bid_codes else status_raw])
-            elif not known:
-                kept_only["no known tenderer"] += 1
-            elif len(ids) > 1:
-                kept_only["consortium"] += 1
             else:
-                kept_only[status or "?"] += 1
+                why = ("no known tenderer" if not known else "consortium" if len(ids) > 1
+                       else status or "?")
+                kept_only[why] = kept_only.get(why, 0) + 1
             if not duplicate:
                 bid_rows.append((ocid, bid_id, j, status, status_raw, amount, cur, date, date_raw,
                                  len(known), contract_vendor, row_no))
@@ -1035,6 +1057,7 @@ class _Mapper:
     def _awards(self, ocid, awards, award_status, parties, row_no, hocba, duplicate):
         out = {}
         seen_ids: set = set()
+        extras = self.extras
         for i, a in enumerate(awards):
             award_id = _uniq(_s(a.get("id")) or f"#{i + 1}", seen_ids, i + 1)
             amount, cur, _ = self._amount(a.get("value"), "award.value")
@@ -1045,10 +1068,10 @@ class _Mapper:
                 if not duplicate:
                     sid = _s(s.get("id"))
                     party = parties.get(sid, s) if sid else s
-                    self.extras["ocds_award_suppliers"].append(
+                    extras["ocds_award_suppliers"].append(
                         (ocid, award_id, pos, vid, sid, _s(party.get("name"))))
             if not duplicate:
-                items = self.extras["ocds_award_items"]
+                items = extras["ocds_award_items"]
                 for pos, it in enumerate([x for x in _l(a.get("items")) if isinstance(x, dict)], 1):
                     cl = _d(it.get("classification"))
                     items.append((ocid, award_id, pos, _s(it.get("id")), _s(cl.get("scheme")),
@@ -1058,13 +1081,12 @@ class _Mapper:
             if rb is None and _s(a.get("relatedBid")):
                 rb = [a.get("relatedBid")]
             if not duplicate:
-                self._x("ocds_awards", **{
-                    "ocid": ocid, "award_id": award_id, "position": i + 1,
-                    "status": award_status.get(i), "status_raw": _s(a.get("status")),
-                    "date": self._instant(a.get("date"))[0], "amount": amount, "currency": cur,
-                    "n_suppliers": len([v for v in vids if v[0]]),
-                    "related_bids": " ".join(x for x in (_s(r) for r in _l(rb)) if x) or None,
-                    "row_no": row_no})
+                extras["ocds_awards"].append((
+                    ocid, award_id, i + 1, award_status.get(i), _s(a.get("status")),
+                    self._instant(a.get("date"))[0], amount, cur,
+                    sum(1 for v in vids if v[0]),
+                    " ".join(x for x in (_s(r) for r in _l(rb)) if x) or None,
+                    row_no))
         return out
 
     def _contracts(self, ocid, rel, awards, award_vendors, buyer_id, parties, row_no, hocba,
@@ -1090,21 +1112,22 @@ class _Mapper:
             status, status_raw = _norm_code(_s(c.get("status")), R.CONTRACT_STATUS, None, n,
                                             "contract.status")
             contract_id = cid_ocds if hocba else f"{ocid}/{cid_ocds}"
-            vids = list(dict.fromkeys(vids))
+            if len(vids) > 1:
+                vids = list(dict.fromkeys(vids))
             known = [v for v in vids if v[0]]
             landed_as = None
+            signed = _s(c.get("dateSigned"))
             if len(known) == 1 and len(vids) == 1:
                 vid, vn = known[0]
                 landed_as = contract_id
                 period = _d(c.get("period"))
                 rows = self.t["contracts"] if vn else self.f["contracts"]
-                rows.add(row_no, contract_id=contract_id, tender_id=ocid if has_tender else None,
-                         vendor_id=vid,
-                         procuring_entity_id=self._authority(c.get("buyer"), parties, row_no, hocba)
-                         if hocba and isinstance(c.get("buyer"), dict) else (
-                             None if has_tender else buyer_id),
-                         signed_on=_day(c.get("dateSigned")), value_vnd=vnd,
-                         start_on=_day(period.get("startDate")), end_on=_day(period.get("endDate")))
+                rows.add_row(row_no, [
+                    contract_id, ocid if has_tender else None, vid,
+                    self._authority(c.get("buyer"), parties, row_no, hocba)
+                    if hocba and isinstance(c.get("buyer"), dict) else (
+                        None if has_tender else buyer_id),
+                    _day(signed), vnd, _day(period.get("startDate")), _day(period.get("endDate"))])
                 items = [x for x in _l(c.get("items")) if isinstance(x, dict)]
                 if not items and award_id in award_vendors and sum(
                         1 for cc in contracts if (_s(cc.get("awardID")) or only_award) == award_id) == 1:
@@ -1116,41 +1139,55 @@ class _Mapper:
                               "cấp đã biết) / contracts kept in ocds_contracts only (not exactly "
                               "one known supplier)", why)
             if not duplicate:
-                self._x("ocds_contracts", **{
-                    "ocid": ocid, "contract_ocds_id": cid_ocds, "contract_id": landed_as,
-                    "award_id": award_id, "status": status, "status_raw": status_raw,
-                    "amount": amount, "currency": cur, "value_from": value_from if amount is not None else None,
-                    "date_signed": _s(c.get("dateSigned")), "row_no": row_no})
+                self.extras["ocds_contracts"].append((
+                    ocid, cid_ocds, landed_as, award_id, status, status_raw, amount, cur,
+                    value_from if amount is not None else None, signed, row_no))
 
     def _lines(self, contract_id, ocid, items, row_no, hocba):
-        table = self.t["contract_lines"]
-        add_row = table.add_row
+        # The hottest loop (one pass per item): _s is inlined for the usual value, a str, with
+        # the same result as _s(v) (strip, None when empty); anything else goes through _s.
+        add_row = self.t["contract_lines"].add_row
         intern = self._intern
-        extra = self.extras["ocds_contract_lines"]
+        extra = self.extras["ocds_contract_lines"].append
+        amount_of = self._amount
         units, services = ENUMS["unit"], SERVICES
         for line_no, it in enumerate(items, start=1):
-            unit = _d(it.get("unit"))
-            amount, cur, vnd = self._amount(unit.get("value"), "item.unit.value")
-            unit_name = _s(unit.get("name"))
+            unit = it.get("unit")
+            if unit.__class__ is not dict:
+                unit = _d(unit)
+            amount, cur, vnd = amount_of(unit.get("value"), "item.unit.value")
+            v = unit.get("name")
+            unit_name = (v.strip() or None) if v.__class__ is str else _s(v)
             our_unit = unit_name if unit_name in units else ("other" if unit_name else None)
             qty = it.get("quantity")
             if not (qty.__class__ is int or qty.__class__ is float):
                 qty = _s(qty)
             if hocba:
-                service = _s(it.get("service"))
-                given = _s(it.get("lineNo"))
-                row = [contract_id, given, _s(it.get("schoolID"))]
-                line_key = int(given) if given and given.isdigit() else line_no
+                v = it.get("service")
+                service = (v.strip() or None) if v.__class__ is str else _s(v)
+                v = it.get("lineNo")
+                if v.__class__ is int and v >= 0:
+                    given, line_key = str(v), v       # what the general case below gives
+                else:
+                    given = _s(v)
+                    line_key = int(given) if given and given.isdigit() else line_no
+                v = it.get("schoolID")
+                school = (v.strip() or None) if v.__class__ is str else _s(v)
             else:
-                service = None
-                row = [contract_id, line_no, None]
-                line_key = line_no
-            desc = _s(it.get("description"))
+                service = school = None
+                given = line_key = line_no
+            v = it.get("description")
+            if v.__class__ is str:
+                desc = v.strip() or None
+            else:
+                desc = _s(v)
             if desc is not None:
                 desc = intern.setdefault(desc, desc)    # repeated texts are held once
-            row += [desc, service if service in services else "other", qty, our_unit, vnd]
-            add_row(row_no, row)
-            extra.append((contract_id, line_key, ocid, _s(it.get("id")), amount, cur, unit_name))
+            add_row(row_no, [contract_id, given, school, desc,
+                             service if service in services else "other", qty, our_unit, vnd])
+            v = it.get("id")
+            extra((contract_id, line_key, ocid, (v.strip() or None) if v.__class__ is str else _s(v),
+                   amount, cur, unit_name))
 
     # -- the result ----------------------------------------------------------------------------
     def tables(self, source: str) -> list:
@@ -1188,6 +1225,25 @@ assert ocds_store.DATA_COLUMNS["ocds_award_items"] == (
     "description")
 assert ocds_store.DATA_COLUMNS["ocds_contract_lines"] == (
     "contract_id", "line_no", "ocid", "item_ocds_id", "unit_amount", "currency", "unit_name")
+assert ocds_store.DATA_COLUMNS["ocds_tenders"] == (
+    "ocid", "release_id", "release_date", "tender_ocds_id", "status", "status_raw",
+    "procurement_method", "procurement_method_details", "number_of_tenderers", "value_amount",
+    "value_currency", "main_procurement_category", "award_criteria", "tender_period_start",
+    "tender_period_end", "buyer_id", "procuring_entity_id", "procuring_entity_known",
+    "has_bid_details", "row_no")
+assert ocds_store.DATA_COLUMNS["ocds_awards"] == (
+    "ocid", "award_id", "position", "status", "status_raw", "date", "amount", "currency",
+    "n_suppliers", "related_bids", "row_no")
+assert ocds_store.DATA_COLUMNS["ocds_contracts"] == (
+    "ocid", "contract_ocds_id", "contract_id", "award_id", "status", "status_raw", "amount",
+    "currency", "value_from", "date_signed", "row_no")
+assert TABLES["tenders"].column_names == [
+    "tender_id", "procuring_entity_id", "title", "category", "method", "estimated_value_vnd",
+    "published_on", "bid_deadline", "awarded_on", "school_year", "funding_source",
+    "direct_award_ground", "in_investment_project"]
+assert TABLES["contracts"].column_names == [
+    "contract_id", "tender_id", "vendor_id", "procuring_entity_id", "signed_on", "value_vnd",
+    "start_on", "end_on"]
 assert TABLES["contract_lines"].column_names == [
     "contract_id", "line_no", "school_id", "item", "service", "quantity", "unit", "unit_price_vnd"]
 assert TABLES["bids"].column_names == [
@@ -1334,7 +1390,7 @@ class _Reader:
 
     def release(self, rel: dict, count: bool = True, spool: bool = False) -> None:
         self.index += 1
-        if not set(rel) - {"url", "date", "tag"}:
+        if len(rel) <= 3 and not set(rel) - {"url", "date", "tag"}:
             self.kinds["linked_release"] += 1     # a record's link to a release: nothing to read
             return
         if _is_versioned(rel):
