@@ -45,7 +45,7 @@ def compute(ctx, cfg):
     min_other = least_count(cfg["min_other_lines"])
     cl = ctx["contract_lines"]
     c = contracts_with_year(ctx)
-    if c.empty:  # no line has a school year
+    if c.empty:  # no contract: no line has a school year
         return
     # Each line's contract, as its row in c (-1 when unknown: such a line has no school
     # year); a merge matches the 10^6 line keys faster than an index lookup.
