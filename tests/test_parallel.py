@@ -109,9 +109,27 @@ def test_workers_setting(monkeypatch):
     monkeypatch.setattr(parallel, "cores", lambda: 8)
     assert parallel.workers(99, 100) == 1                   # small work: one process
     assert parallel.workers(100, 100) == parallel.MAX_AUTO  # at most two by default
-    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    monkeypatch.setattr(parallel, "memory_allows", lambda: False)
+    assert parallel.workers(100, 100) == 1                  # no room for a worker's pages
     monkeypatch.setenv(parallel.ENV, "2")
+    assert parallel.workers(100, 100) == 2                  # unless asked for
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
     assert parallel.workers(10**9, 1) == 1                  # forking is not safe here
+
+
+def test_memory_allows(tmp_path):
+    page = os.sysconf("SC_PAGE_SIZE")
+    meminfo, statm = tmp_path / "meminfo", tmp_path / "statm"
+    statm.write_text(f"900000 {2 * 2**30 // page} 1000 1 0 2000 0\n")       # 2 GiB resident
+    meminfo.write_text("MemTotal: 8000000 kB\nMemAvailable: 1500000 kB\n")  # 1.4 GiB free
+    assert parallel.memory_allows(str(meminfo), str(statm)) is False
+    meminfo.write_text("MemTotal: 8000000 kB\nMemAvailable: 6000000 kB\n")
+    assert parallel.memory_allows(str(meminfo), str(statm)) is True
+    # Where it cannot be told (no /proc), the size decides alone.
+    assert parallel.memory_allows(str(tmp_path / "none"), str(statm)) is True
+    # This machine's /proc/meminfo is read: no machine has a petabyte available.
+    statm.write_text(f"900000 {2**50 // page} 1000 1 0 2000 0\n")
+    assert parallel.memory_allows(statm=str(statm)) is False
 
 
 def test_no_fork_beside_another_thread(monkeypatch):
