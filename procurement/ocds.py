@@ -634,7 +634,7 @@ def _l(v) -> list:
 def _day(v) -> str | None:
     """The calendar day of an OCDS date-time, as written (``2017-06-01T20:00:00-06:00`` →
     ``2017-06-01``); the contract's date parser checks it."""
-    s = (v.strip() or None) if v.__class__ is str else _s(v)
+    s = _s(v)
     return s[:10] if s and len(s) >= 10 and s[4] == "-" else s
 
 
@@ -698,8 +698,7 @@ class _Mapper:
         """(vendor_id, is_vn) for an organization reference; a vendor row is added once."""
         if ref.__class__ is not dict:
             ref = _d(ref)
-        v = ref.get("id")
-        pid = (v.strip() or None) if v.__class__ is str else _s(v)
+        pid = _s(ref.get("id"))
         party = parties.get(pid, {}) if pid else {}
         ident = party.get("identifier")
         if ident.__class__ is not dict or not ident:    # (the usual case: a party's identifier)
@@ -999,12 +998,9 @@ class _Mapper:
         for j, b in enumerate(details, start=1):
             if not isinstance(b, dict):
                 continue
-            v = b.get("id")
-            bid_id = _uniq(((v.strip() or None) if v.__class__ is str else _s(v)) or f"#{j}",
-                           seen_ids, j)
-            v = b.get("status")
-            status, status_raw = _norm_code((v.strip() or None) if v.__class__ is str else _s(v),
-                                            R.BID_STATUS, _BID_SYNONYMS, n, "bid.status")
+            bid_id = _uniq(_s(b.get("id")) or f"#{j}", seen_ids, j)
+            status, status_raw = _norm_code(_s(b.get("status")), R.BID_STATUS, _BID_SYNONYMS, n,
+                                            "bid.status")
             v = b.get("statusDetails")
             if v is not None and (_s(v) or "").casefold() == "late":
                 status = "late"
@@ -1019,12 +1015,9 @@ class _Mapper:
                 vid, vn = vendor(t, parties, row_no, hocba)
                 ids.append((vid, vn))
                 if not duplicate:
-                    v = t.get("id")
-                    tid = (v.strip() or None) if v.__class__ is str else _s(v)
+                    tid = _s(t.get("id"))
                     party = parties.get(tid, t) if tid else t
-                    v = party.get("name")
-                    tenderer_rows.append((ocid, bid_id, pos, vid, tid,
-                                          (v.strip() or None) if v.__class__ is str else _s(v)))
+                    tenderer_rows.append((ocid, bid_id, pos, vid, tid, _s(party.get("name"))))
             if len(ids) == 1:                   # the usual case: one tenderer
                 known = ids if ids[0][0] else []
             else:
@@ -1144,8 +1137,6 @@ class _Mapper:
                     value_from if amount is not None else None, signed, row_no))
 
     def _lines(self, contract_id, ocid, items, row_no, hocba):
-        # The hottest loop (one pass per item): _s is inlined for the usual value, a str, with
-        # the same result as _s(v) (strip, None when empty); anything else goes through _s.
         add_row = self.t["contract_lines"].add_row
         intern = self._intern
         extra = self.extras["ocds_contract_lines"].append
@@ -1156,38 +1147,29 @@ class _Mapper:
             if unit.__class__ is not dict:
                 unit = _d(unit)
             amount, cur, vnd = amount_of(unit.get("value"), "item.unit.value")
-            v = unit.get("name")
-            unit_name = (v.strip() or None) if v.__class__ is str else _s(v)
+            unit_name = _s(unit.get("name"))
             our_unit = unit_name if unit_name in units else ("other" if unit_name else None)
             qty = it.get("quantity")
             if not (qty.__class__ is int or qty.__class__ is float):
                 qty = _s(qty)
             if hocba:
-                v = it.get("service")
-                service = (v.strip() or None) if v.__class__ is str else _s(v)
+                service = _s(it.get("service"))
                 v = it.get("lineNo")
                 if v.__class__ is int and v >= 0:
                     given, line_key = str(v), v       # what the general case below gives
                 else:
                     given = _s(v)
                     line_key = int(given) if given and given.isdigit() else line_no
-                v = it.get("schoolID")
-                school = (v.strip() or None) if v.__class__ is str else _s(v)
+                school = _s(it.get("schoolID"))
             else:
                 service = school = None
                 given = line_key = line_no
-            v = it.get("description")
-            if v.__class__ is str:
-                desc = v.strip() or None
-            else:
-                desc = _s(v)
+            desc = _s(it.get("description"))
             if desc is not None:
                 desc = intern.setdefault(desc, desc)    # repeated texts are held once
             add_row(row_no, [contract_id, given, school, desc,
                              service if service in services else "other", qty, our_unit, vnd])
-            v = it.get("id")
-            extra((contract_id, line_key, ocid, (v.strip() or None) if v.__class__ is str else _s(v),
-                   amount, cur, unit_name))
+            extra((contract_id, line_key, ocid, _s(it.get("id")), amount, cur, unit_name))
 
     # -- the result ----------------------------------------------------------------------------
     def tables(self, source: str) -> list:
