@@ -78,7 +78,7 @@ from .contract import ENUMS, SERVICES, TABLES, Table
 from .readers import RawTable, SourceData, UnreadableInput, sha256_of
 from .values import ValueProblem, parse_datetime, parse_tax_code
 from . import ocds_rules as R
-from .parallel import workers
+from .parallel import fork_pool, workers
 from . import ocds_store  # noqa: F401  (registers the OCDS tables before the store is opened)
 
 # --- declarations the OCDS rows are checked against -------------------------------------------
@@ -1542,9 +1542,8 @@ def _without_ocids(chunk: dict, drop: set) -> dict:
 
 def _map_part(path: Path, start: int, end: int, first_line: int, folder: str, prefix: str):
     """In a worker process: map the lines of one part of the file into the spool; return what
-    the reading process merges (None: the part cannot be read on its own, read the file whole)."""
-    import gc
-    gc.disable()
+    the reading process merges (None: the part cannot be read on its own, read the file whole).
+    (A worker of :func:`parallel.fork_pool`: the collector is off in it.)"""
     mapper = _Mapper(str(path))
     reader = _Reader(path, mapper)
     mapper.row_spool = _RowSpool(folder, prefix)
@@ -1569,8 +1568,6 @@ def _read_split(path: Path) -> tuple[_Mapper, _Reader] | None:
     """Read a large plain JSON lines file with two worker processes (see :data:`SPLIT_BYTES`);
     None when it cannot be (one core, gzip, a first line that is not JSON, releases that must
     be compiled, text that is not UTF-8): the caller then reads it in this process."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
     size = path.stat().st_size
     if workers(size, SPLIT_BYTES) < 2:
         return None
@@ -1589,7 +1586,7 @@ def _read_split(path: Path) -> tuple[_Mapper, _Reader] | None:
     spool = _RowSpool()
     ok = False
     try:
-        with ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as pool:
+        with fork_pool(2) as pool:
             parts = [pool.submit(_map_part, path, 0, mid, 1, spool.folder, "a."),
                      pool.submit(_map_part, path, mid, size, lines_before + 1, spool.folder, "b.")]
             sha256 = sha256_of(path)      # meanwhile
