@@ -122,8 +122,8 @@ class Frames:
 def load_frames(engine: Engine, *, cache: bool = False) -> Frames:
     """All contract tables from the store; with ``cache``, from the store's snapshot when it
     matches the store (audit/frames_cache.py, off with ``HOCBA_FRAMES_CACHE=0``)."""
-    def read() -> dict[str, pd.DataFrame]:
-        return read_tables(engine)
+    def read(rows: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
+        return read_tables(engine, rows)
     if cache:
         from .frames_cache import load
         return Frames(load(engine, read), engine)
@@ -134,14 +134,15 @@ def load_frames(engine: Engine, *, cache: bool = False) -> Frames:
 PARALLEL_ROWS = 200_000
 
 
-def read_tables(engine: Engine) -> dict[str, pd.DataFrame]:
+def read_tables(engine: Engine, rows: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
     """Every contract table, typed.  A large store on a machine with two cores is read by two
     processes: a forked worker reads the largest tables (about half the rows) and hands them
     over in a temporary pickle, while this process reads the others (300k OCDS store: 13 s →
-    8 s)."""
-    with engine.connect() as conn:
-        rows = {name: conn.execute(select(func.count()).select_from(t)).scalar() or 0
-                for name, t in store.contract_tables.items() if name in TABLES}
+    8 s).  ``rows``: each table's row count when the caller has it (the snapshot's key)."""
+    if rows is None:
+        with engine.connect() as conn:
+            rows = {name: conn.execute(select(func.count()).select_from(t)).scalar() or 0
+                    for name, t in store.contract_tables.items() if name in TABLES}
     if parallel.workers(sum(rows.values()), PARALLEL_ROWS) < 2:
         return {name: load_table(engine, name) for name in TABLES}
     # Greedy by rows, the worker's share weighted for the hand-over.

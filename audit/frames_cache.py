@@ -115,12 +115,14 @@ def _warn(vi: str, en: str, err: BaseException) -> None:
     log.warning("%s / %s: %s", vi, en, err)
 
 
-def load(engine: Engine, read: Callable[[], dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+def load(engine: Engine, read: Callable[[dict[str, int] | None], dict[str, pd.DataFrame]]
+         ) -> dict[str, pd.DataFrame]:
     """The typed frames of every contract table: from the snapshot when it matches the store,
-    else ``read()`` (from the store), then written as the new snapshot."""
+    else ``read(rows)`` (from the store; ``rows``: each table's row count, None when not
+    counted), then written as the new snapshot."""
     folder = cache_dir(engine) if enabled() else None
     if folder is None:
-        return read()
+        return read(None)
     key = store_key(engine)
     if (folder / MANIFEST).exists():
         try:
@@ -130,7 +132,7 @@ def load(engine: Engine, read: Callable[[], dict[str, pd.DataFrame]]) -> dict[st
         except Exception as e:             # a damaged snapshot: read the store, write anew
             _warn("không đọc được bản chụp dữ liệu, đọc lại từ kho",
                   "cannot read the frames snapshot, reading the store", e)
-    frames = read()
+    frames = read(key["rows"])
     try:
         if store_key(engine) == key:
             _write(folder, key, frames)
