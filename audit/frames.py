@@ -26,6 +26,8 @@ from sqlalchemy.engine import Engine
 from procurement import parallel, store
 from procurement.contract import TABLES
 
+from .frames_cache import dump
+
 _FLOAT_KINDS = {"money", "int", "number", "percent"}
 _CHUNK = 500_000        # rows fetched from the driver at a time (load_table)
 
@@ -174,9 +176,7 @@ def _read_in_worker() -> None:
     engine, names, path = parallel.state()
     tables = {name: load_table(engine, name) for name in names}
     with open(path, "wb") as f:
-        p = pickle.Pickler(f, protocol=5)
-        p.fast = True        # no memo: millions of distinct strings, no cycle (frames_cache.py)
-        p.dump(tables)
+        dump(tables, f)
 
 
 def frames_from_dicts(tables: dict[str, list[dict]]) -> Frames:

@@ -162,6 +162,16 @@ def _read(folder: Path, key: dict) -> dict[str, pd.DataFrame] | None:
     return out
 
 
+def dump(frames, f) -> None:
+    """Pickle ``frames`` (a DataFrame or a dict of them) to the open file ``f``, protocol 5
+    and no memo: a frame holds no cycle, and millions of distinct strings make the memo the
+    slow part (contract lines of the 300k store: write 3.6 s → 1.2 s, read 2.7 s → 1.7 s); a
+    cycle would raise."""
+    p = pickle.Pickler(f, protocol=5)
+    p.fast = True
+    p.dump(frames)
+
+
 def _write(folder: Path, key: dict, frames: dict[str, pd.DataFrame]) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
@@ -173,12 +183,7 @@ def _write(folder: Path, key: dict, frames: dict[str, pd.DataFrame]) -> None:
         for name, df in frames.items():
             file = f"{name}.{SUFFIX}"
             with open(tmp / file, "wb") as f:
-                p = pickle.Pickler(f, protocol=5)
-                # No memo: a frame holds no cycle, and millions of distinct strings make the
-                # memo the slow part (contract lines of the 300k store: write 3.6 s → 1.2 s,
-                # read 2.7 s → 1.7 s); a cycle would raise, and leave no snapshot.
-                p.fast = True
-                p.dump(df)
+                dump(df, f)
             tables[name] = {"file": file, "bytes": (tmp / file).stat().st_size,
                             "columns": list(df.columns)}
         (tmp / MANIFEST).write_text(json.dumps({"key": key, "tables": tables}, indent=1),
