@@ -2,7 +2,9 @@
 store the run (interfaces.md, ``hocba-audit flags``)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,12 +108,12 @@ def _flag_in_worker(code: str) -> tuple[str, tuple[list[F.Finding], float]]:
     return code, _flag(ctx, registry[code])
 
 
-#: This many findings are written as CSV and JSON by two processes at once.
+#: A run with this many findings has findings.csv written by a forked process.
 PARALLEL_FINDINGS = 5_000
 
 
-def _write_json_in_worker() -> None:
-    F.write_json(*parallel.state())
+def _write_csv_in_worker() -> None:
+    F.write_csv(*parallel.state())
 
 
 def _finding(spec: FlagSpec, h: Hit) -> F.Finding:
@@ -179,27 +181,35 @@ def run_audit(db_url: str | None = None, *, province: str | None = None,
            "settings": settings.raw | {"as_of": settings.as_of.isoformat()},
            "inputs": _inputs(eng), "params": params, "review_head": head}
     selected = select_findings(all_findings, province, school_year)
-    if store_run:
-        with eng.begin() as conn:
-            F.store_run(conn, run, all_findings, not_computed, risk)
+    out = None
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        head = {k: v for k, v in run.items() if k != "params" and k != "review_head"}
-        json_args = (head, selected, not_computed, risk, out / "findings.json")
-        if parallel.workers(len(selected), PARALLEL_FINDINGS) > 1:
-            # findings.json written by a forked process while this one writes findings.csv.
-            try:
-                with parallel.fork_pool(1, json_args, [eng]) as pool:
-                    done = pool.submit(_write_json_in_worker)
-                    F.write_csv(selected, out / "findings.csv")
-                    done.result()
-            except parallel.BrokenProcessPool as e:
-                parallel.lost(e)
-                F.write_json(*json_args)
-        else:
-            F.write_csv(selected, out / "findings.csv")
-            F.write_json(*json_args)
+    with contextlib.ExitStack() as stack:
+        # findings.csv does not name the run: for a large run a forked process writes it
+        # (under a temporary name, renamed once the run is stored) while this one stores the
+        # run and writes findings.json.
+        csv_job = csv_tmp = None
+        if out is not None and parallel.workers(len(selected), PARALLEL_FINDINGS) > 1:
+            csv_tmp = out / f".findings.csv.{os.getpid()}.tmp"
+            stack.callback(csv_tmp.unlink, missing_ok=True)
+            pool = stack.enter_context(parallel.fork_pool(1, (selected, csv_tmp), [eng]))
+            csv_job = pool.submit(_write_csv_in_worker)
+        if store_run:
+            with eng.begin() as conn:
+                F.store_run(conn, run, all_findings, not_computed, risk)
+        if out is not None:
+            head = {k: v for k, v in run.items() if k != "params" and k != "review_head"}
+            F.write_json(head, selected, not_computed, risk, out / "findings.json")
+            if csv_job is not None:
+                try:
+                    csv_job.result()
+                    os.replace(csv_tmp, out / "findings.csv")
+                except parallel.BrokenProcessPool as e:
+                    parallel.lost(e)
+                    csv_job = None
+            if csv_job is None:
+                F.write_csv(selected, out / "findings.csv")
     timings["_total"] = time.perf_counter() - t0
     return AuditResult(run, selected, all_findings, not_computed, risk, timings)
 

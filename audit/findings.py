@@ -8,6 +8,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from json.encoder import encode_basestring
+from operator import attrgetter
 from pathlib import Path
 
 from sqlalchemy import JSON, Column, DateTime, Float, Integer, String, Table, Text, select
@@ -252,11 +253,40 @@ def store_run(conn, run: dict, findings: list[Finding], not_computed: list[dict]
         created_at=dt.datetime.fromisoformat(run["created_at"]), code_version=run["code_version"],
         settings=run["settings"], inputs=run["inputs"], params=run.get("params"),
         not_computed=not_computed, risk=risk, review_head=run.get("review_head")))
+    _insert_findings(conn, run["run_id"], findings)
+
+
+_STORED = tuple(c.name for c in stored_findings.columns)
+_JSON_COLUMNS = frozenset(c.name for c in stored_findings.columns if isinstance(c.type, JSON))
+
+
+def _insert_findings(conn, run_id: str, findings: list[Finding]) -> None:
+    """The findings' rows.  On SQLite through the driver, the JSON columns serialised as
+    SQLAlchemy's JSON type does: its per-row parameter processing was most of the time of
+    storing a large run (37,000 findings: 1.0 s → 0.35 s)."""
+    if conn.dialect.name == "sqlite":
+        dumps = conn.dialect._json_serializer or json.dumps
+        get = attrgetter(*_STORED[1:])
+        as_json = [i for i, c in enumerate(_STORED[1:]) if c in _JSON_COLUMNS]
+        rows = []
+        for x in findings:
+            r = list(get(x))
+            for i in as_json:
+                r[i] = dumps(r[i])
+            rows.append((run_id, *r))
+        sql = (f'INSERT INTO "{stored_findings.name}" ({", ".join(chr(34) + c + chr(34) for c in _STORED)}) '
+               f'VALUES ({", ".join("?" * len(_STORED))})')
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            cur.executemany(sql, rows)
+        finally:
+            cur.close()
+        return
     rows = []
     for x in findings:
         d = x.as_dict()
         d.pop("review_status")
-        d["run_id"] = run["run_id"]
+        d["run_id"] = run_id
         rows.append(d)
     for i in range(0, len(rows), 5000):
         conn.execute(stored_findings.insert(), rows[i:i + 5000])

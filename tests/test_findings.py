@@ -151,3 +151,40 @@ def test_findings_json_text_is_the_standard_librarys():
     d = f.as_dict()
     assert d["evidence"] == f.evidence and d["evidence"] is not f.evidence
     assert d["parties"] == f.parties and d["parties"]["vendor"] is not f.parties["vendor"]
+
+
+def test_stored_findings_rows_are_sqlalchemys_on_sqlite(tmp_path):
+    """store_run's driver path on SQLite stores exactly what SQLAlchemy's insert would."""
+    from sqlalchemy import create_engine, select
+
+    from audit import findings as F
+    from procurement.store import metadata
+    fs = [Finding(finding_id=f"X-{i}", code="PRC-SPLIT", subject_type="tender",
+                  subject_id=f"T{i}", province_code=None if i % 2 else "01",
+                  school_year="2024-2025", severity="high", score=70.5 + i, title_vi="Tiêu đề",
+                  title_en="Title", detail_vi="Chi tiết <b>", detail_en="Detail",
+                  evidence=[f"tenders:T{i}", "bids:T1|V"], legal_basis="Luật Đấu thầu",
+                  family="PRC", parties={"vendor": ["0100109106"], "note": {"á": 1}})
+          for i in range(3)]
+    run = {"run_id": "20260101T000000Z-abcdef", "as_of": "2026-01-01",
+           "created_at": "2026-01-01T00:00:00+00:00", "code_version": "x", "settings": {},
+           "inputs": [], "params": {}}
+    got = []
+    for via_driver in (True, False):
+        eng = create_engine(f"sqlite:///{tmp_path}/{via_driver}.db")
+        metadata.create_all(eng)
+        with eng.begin() as conn:
+            if via_driver:
+                F.store_run(conn, dict(run), fs, [], {})
+            else:
+                rows = []
+                for x in fs:
+                    d = x.as_dict()
+                    d.pop("review_status")
+                    rows.append(d | {"run_id": run["run_id"]})
+                conn.execute(F.stored_findings.insert(), rows)
+        with eng.connect() as conn:
+            got.append(conn.exec_driver_sql("SELECT * FROM findings ORDER BY finding_id").all())
+            if via_driver:
+                assert F.load_run_findings(conn, run["run_id"]) == fs
+    assert got[0] == got[1] and len(got[0]) == 3

@@ -211,3 +211,71 @@ def test_postgresql_snapshot_and_key(pg_url, data, tmp_path, monkeypatch):
     after = FR.load_frames(eng, cache=True)
     assert after.vendors.set_index("vendor_id").loc[vendor, "name"] == name
     _assert_same(FR.load_frames(eng), after)
+
+
+# --- the packed format (frames_cache.pack): text columns as codes and distinct values ---------
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+_TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "Hà Nội", "<b>x</b>", "nan", "None", " a"]),
+                  st.text(max_size=6))
+
+
+def _roundtrip(df: pd.DataFrame) -> pd.DataFrame:
+    import io
+    buf = io.BytesIO()
+    FC.dump(df, buf)
+    buf.seek(0)
+    return FC.load_file(buf)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(values=st.lists(_TEXT, max_size=60), repeat=st.integers(1, 5),
+       numbers=st.lists(st.floats(allow_nan=True), max_size=60))
+def test_pack_gives_back_an_equal_frame(values, repeat, numbers):
+    text = (values * repeat)[:200]
+    n = len(text)
+    df = pd.DataFrame({
+        "key": pd.array([f"k{i}" for i in range(n)], dtype="str"),       # all distinct
+        "few": pd.array(text, dtype="str"),                               # repeated: packed
+        "num": (numbers * (n // max(len(numbers), 1) + 1))[:n] if numbers else [0.0] * n,
+        "mixed": pd.Series([1, 1.0, True, "1", None][i % 5] for i in range(n)),  # object: as is
+    }, index=pd.RangeIndex(5, 5 + 2 * n, 2) if n else None)
+    back = _roundtrip(df)
+    pd.testing.assert_frame_equal(back, df, check_exact=True)
+    assert list(back.dtypes) == list(df.dtypes)
+    # object values keep their own types (a packed object column would fold 1, 1.0 and True)
+    assert [type(v) for v in back["mixed"]] == [type(v) for v in df["mixed"]]
+
+
+def test_pack_codes_repeated_text_and_keeps_keys():
+    n = 50_000
+    df = pd.DataFrame({"row_key": pd.array([f"r{i}" for i in range(n)], dtype="str"),
+                       "vendor_id": pd.array([f"V{i % 7}" if i % 11 else None for i in range(n)],
+                                             dtype="str")})
+    packed = FC.pack(df)
+    assert isinstance(packed.parts[0], pd.Series)                   # a key: kept as it is
+    kind, codes, values, dtype = packed.parts[1]
+    assert kind == "codes" and codes.dtype.itemsize == 1 and len(values) == 8   # 7 + missing
+    back = _roundtrip(df)
+    pd.testing.assert_frame_equal(back, df, check_exact=True)
+    assert back["vendor_id"].isna().sum() == len(range(0, n, 11))
+    # one string object per distinct value
+    assert len({id(v) for v in back["vendor_id"].dropna()}) == 7
+
+
+def test_pack_of_the_store_frames_and_empty_ones(sqlite_store):
+    frames = FR.read_tables(store.get_engine(f"sqlite:///{sqlite_store}"))
+    back = _roundtrip(frames)
+    assert list(back) == list(frames)
+    for name, df in frames.items():
+        pd.testing.assert_frame_equal(back[name], df, check_exact=True)
+    empty = pd.DataFrame({"a": pd.array([], dtype="str")})
+    pd.testing.assert_frame_equal(_roundtrip(empty), empty)
+
+
+def test_load_file_refuses_a_foreign_pickle(tmp_path):
+    import pickle
+    path = tmp_path / "x.pickle"
+    path.write_bytes(pickle.dumps({"a": 1}))
+    with open(path, "rb") as f, pytest.raises(ValueError, match="frames_cache.dump"):
+        FC.load_file(f)

@@ -1,5 +1,5 @@
 """Two processes give the same audit as one (procurement/parallel.py): the store read by two,
-the flags computed by two, findings.json written beside findings.csv."""
+the flags computed by two, findings.csv written by a second process while the run is stored."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from procurement import parallel, store
@@ -33,13 +34,22 @@ if sys.argv[4:] == ["die"]:          # a flag worker killed (for memory, say)
     import os
     main, flag = os.getpid(), E._flag
     E._flag = lambda ctx, spec: os._exit(9) if os.getpid() != main else flag(ctx, spec)
+if sys.argv[4:] == ["die-read"]:     # the worker reading the largest tables killed
+    import os
+    import audit.frames as FR
+    main, load_table = os.getpid(), FR.load_table
+    FR.load_table = lambda e, n: os._exit(9) if os.getpid() != main else load_table(e, n)
+if sys.argv[4:] == ["die-csv"]:      # the worker writing findings.csv killed
+    import os
+    main, write_csv = os.getpid(), E.F.write_csv
+    E.F.write_csv = lambda *a: os._exit(9) if os.getpid() != main else write_csv(*a)
 res = E.run_audit(sys.argv[1], out_dir=sys.argv[2])
 print(json.dumps({"forks": forks, "findings": len(res.all_findings)}))
 """
 
 
-def _audit(url: str, out: Path, workers: int, *extra: str) -> dict:
-    env = dict(os.environ, HOCBA_WORKERS=str(workers), HOCBA_FRAMES_CACHE="0")
+def _audit(url: str, out: Path, workers: int, *extra: str, cache: bool = False) -> dict:
+    env = dict(os.environ, HOCBA_WORKERS=str(workers), HOCBA_FRAMES_CACHE="1" if cache else "0")
     r = subprocess.run([sys.executable, "-c", AUDIT, url, str(out), str(ROOT), *extra], env=env,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -68,7 +78,7 @@ def test_two_processes_give_the_same_audit(data, tmp_path):
     one = _audit(url, tmp_path / "one", 1)
     two = _audit(url, tmp_path / "two", 2)
     assert one["forks"] == []
-    # the store read by two, the flags by two, findings.json by a second process
+    # the store read by two, the flags by two, findings.csv by a second process
     assert two["forks"] == [1, 2, 1]
     assert one["findings"] == two["findings"] > 40      # every flag planted once or more
     _same_output(tmp_path / "one", tmp_path / "two")
@@ -81,10 +91,14 @@ def test_a_dead_worker_costs_time_not_findings(data, tmp_path):
     ingest([str(data)], url)
     store.dispose_engines()
     one = _audit(url, tmp_path / "one", 1)
-    died = _audit(url, tmp_path / "died", 2, "die")
-    assert "a worker process died" in died["stderr"] and "HOCBA_WORKERS=1" in died["stderr"]
-    assert one["findings"] == died["findings"]
-    _same_output(tmp_path / "one", tmp_path / "died")
+    for how in ("die", "die-csv"):
+        died = _audit(url, tmp_path / how, 2, how)
+        assert "a worker process died" in died["stderr"] and "HOCBA_WORKERS=1" in died["stderr"]
+        assert one["findings"] == died["findings"]
+        _same_output(tmp_path / "one", tmp_path / how)
+        # nothing left of the dead writer's temporary file
+        assert sorted(p.name for p in (tmp_path / how).iterdir()) == ["findings.csv",
+                                                                      "findings.json"]
 
 
 def test_two_processes_on_postgresql(data, tmp_path, pg_server):
@@ -143,3 +157,34 @@ def test_no_fork_beside_another_thread(monkeypatch):
     finally:
         stop.set()
         t.join()
+
+
+@pytest.mark.parametrize("how", ["", "die-read"])
+def test_the_snapshot_made_by_two_processes(data, tmp_path, how):
+    """The first audit's worker writes the tables it read into the new snapshot (one pickle
+    for the hand-over and the snapshot); the next audit reads that snapshot and finds the same.
+    A worker killed while reading leaves no half-written table in the snapshot."""
+    from audit import frames as FR
+    from audit import frames_cache as FC
+    url = f"sqlite:///{tmp_path}/s.db"
+    ingest([str(data)], url)
+    store.dispose_engines()
+    one = _audit(url, tmp_path / "one", 1)
+    first = _audit(url, tmp_path / "first", 2, *([how] if how else []), cache=True)
+    assert first["forks"][0] == 1 and one["findings"] == first["findings"]
+    assert ("a worker process died" in first["stderr"]) == bool(how)
+    folder = tmp_path / "s.db.frames"
+    manifest = json.loads((folder / FC.MANIFEST).read_text(encoding="utf-8"))
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [FC.MANIFEST] + [t["file"] for t in manifest["tables"].values()])
+    again = _audit(url, tmp_path / "again", 2, cache=True)
+    assert again["forks"] == [2, 1]             # no reading worker: the snapshot was read
+    for run in ("first", "again"):
+        _same_output(tmp_path / "one", tmp_path / run)
+    engine = store.get_engine(url)
+    stored = FR.read_tables(engine)
+    snap = FC._read(folder, FC.store_key(engine))
+    assert snap is not None and list(snap) == list(stored)
+    for name in stored:
+        pd.testing.assert_frame_equal(snap[name], stored[name], check_exact=True)
+    store.dispose_engines()
