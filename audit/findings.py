@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import JSON, Column, DateTime, Float, Integer, String, Table, Text, select
 
-from procurement.store import metadata
+from procurement.store import metadata, sqlite_insert
 
 CSV_COLUMNS = ["finding_id", "code", "subject_type", "subject_id", "province_code", "school_year",
                "severity", "score", "title_vi", "title_en", "detail_vi", "detail_en", "evidence",
@@ -274,11 +274,11 @@ def _insert_findings(conn, run_id: str, findings: list[Finding]) -> None:
             for i in as_json:
                 r[i] = dumps(r[i])
             rows.append((run_id, *r))
-        sql = (f'INSERT INTO "{stored_findings.name}" ({", ".join(chr(34) + c + chr(34) for c in _STORED)}) '
-               f'VALUES ({", ".join("?" * len(_STORED))})')
+        head = (f'INSERT INTO "{stored_findings.name}" '
+                f'({", ".join(chr(34) + c + chr(34) for c in _STORED)})')
         cur = conn.connection.driver_connection.cursor()
         try:
-            cur.executemany(sql, rows)
+            sqlite_insert(cur, head, rows)
         finally:
             cur.close()
         return

@@ -363,12 +363,16 @@ def _executemany(conn: Connection, table, columns: list[str], rows: list[tuple])
     """Insert through the DB-API driver's ``executemany``: SQLAlchemy's compiled-statement
     path costs ~25 µs a row, which dominates a national ingest."""
     quoted = ", ".join(f'"{c}"' for c in columns)
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join([mark] * len(columns))})'
+    head = f'INSERT INTO "{table.name}" ({quoted})'
+    sqlite = conn.dialect.name == "sqlite"
+    sql = f'{head} VALUES ({", ".join(["%s"] * len(columns))})'
     cur = conn.connection.driver_connection.cursor()
     try:
         for start in range(0, len(rows), 50_000):
-            cur.executemany(sql, rows[start:start + 50_000])
+            if sqlite:
+                store.sqlite_insert(cur, head, rows[start:start + 50_000])
+            else:
+                cur.executemany(sql, rows[start:start + 50_000])
     finally:
         cur.close()
 

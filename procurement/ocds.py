@@ -80,6 +80,7 @@ from .values import ValueProblem, parse_datetime, parse_tax_code
 from . import ocds_rules as R
 from .parallel import fork_pool, workers
 from . import ocds_store  # noqa: F401  (registers the OCDS tables before the store is opened)
+from . import store
 
 # --- declarations the OCDS rows are checked against -------------------------------------------
 _OPTIONAL_FOR_OCDS = {
@@ -464,9 +465,8 @@ def _build_side(folder: str, streams: list, remainder: dict) -> str:
                 t = ocds_store.TABLES[name]
                 if name in _KEYED:
                     rows = _first_of_key(name, rows)
-                marks = ", ".join("?" * len(rows[0]))
                 verb = "INSERT OR IGNORE" if name in _KEYED else "INSERT"
-                db.executemany(f'{verb} INTO "{name}" VALUES ({marks})', _by_key(t, rows))
+                store.sqlite_insert(db, f'{verb} INTO "{name}"', _by_key(t, rows))
         db.commit()
     finally:
         db.close()
@@ -1829,11 +1829,13 @@ def _executemany(conn, table: str, cols: list[str], rows: list[tuple], book: tup
     values = ", ".join([mark] * (len(cols) - 2) + [str(int(book[0])), str(int(book[1]))])
     verb = "INSERT OR IGNORE" if first_wins and dialect == "sqlite" else "INSERT"
     tail = " ON CONFLICT DO NOTHING" if first_wins and dialect == "postgresql" else ""
-    sql = (f'{verb} INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) '
-           f'VALUES ({values}){tail}')
+    head = f'{verb} INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in cols)})'
     cur = conn.connection.driver_connection.cursor()
     try:
         for i in range(0, len(rows), 50_000):
-            cur.executemany(sql, rows[i:i + 50_000])
+            if dialect == "sqlite":
+                store.sqlite_insert(cur, head, rows[i:i + 50_000], f"({values})")
+            else:
+                cur.executemany(f"{head} VALUES ({values}){tail}", rows[i:i + 50_000])
     finally:
         cur.close()

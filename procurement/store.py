@@ -21,6 +21,7 @@ start.  Alembic would add a migration chain for changes that are not additive; n
 """
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -147,6 +148,30 @@ def bulk_cache(conn):
             raw.execute(f"PRAGMA cache_size={_CACHE_SIZE}")
         except sqlite3.Error:    # a closed connection: the pool opens a new one, with 64 MiB
             pass
+
+
+#: Rows per INSERT statement on SQLite (:func:`sqlite_insert`): one statement of 16 rows is
+#: bound and stepped ~20% faster than 16 statements (800,000 contract lines of 13 values:
+#: 3.9 → 3.05 µs a row; 64 rows: 3.2 µs; 256: 3.4 µs).
+SQLITE_ROWS_PER_INSERT = 16
+
+
+def sqlite_insert(cur, head: str, rows: list[tuple], one: str | None = None) -> None:
+    """``rows`` inserted through the SQLite cursor ``cur`` by ``head`` (``INSERT INTO "t"
+    ("a", "b")``, with ``OR IGNORE`` as needed), :data:`SQLITE_ROWS_PER_INSERT` rows per
+    statement, in their order.  ``one``: one row's ``VALUES`` group (default: a ``?`` per
+    value of the first row)."""
+    if not rows:
+        return
+    one = one or "(" + ", ".join(["?"] * len(rows[0])) + ")"
+    k = SQLITE_ROWS_PER_INSERT
+    whole = len(rows) // k * k
+    if whole:
+        chain = itertools.chain.from_iterable
+        cur.executemany(f"{head} VALUES {', '.join([one] * k)}",
+                        (tuple(chain(rows[i:i + k])) for i in range(0, whole, k)))
+    if whole < len(rows):
+        cur.executemany(f"{head} VALUES {one}", rows[whole:])
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -94,3 +94,22 @@ def test_an_ingest_has_a_large_page_cache_and_gives_it_back(tmp_path):
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -store.BULK_CACHE_KIB
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -65536
     store.dispose_engines()
+
+
+@pytest.mark.parametrize("n", [0, 1, 15, 16, 17, 33, 100])
+def test_sqlite_insert_in_groups_keeps_every_row_in_order(tmp_path, n):
+    """store.sqlite_insert: groups of SQLITE_ROWS_PER_INSERT rows per statement and the rest
+    one by one give the same table as one statement a row; OR IGNORE keeps the first of a key."""
+    import sqlite3
+    db = sqlite3.connect(tmp_path / "x.db")
+    db.execute("CREATE TABLE t (k TEXT PRIMARY KEY, a INTEGER, b TEXT, c REAL, d)")
+    rows = [(f"k{i % 40:03d}", i, f"v{i}" if i % 3 else None, i / 7, b"\x00" if i % 5 == 0 else "x")
+            for i in range(n)]
+    store.sqlite_insert(db, 'INSERT OR IGNORE INTO "t" ("k", "a", "b", "c", "d")', rows)
+    first = {}
+    for r in rows:
+        first.setdefault(r[0], r)
+    assert db.execute("SELECT * FROM t ORDER BY k").fetchall() == sorted(first.values())
+    db.execute("CREATE TABLE u (k TEXT, a INTEGER, fixed INTEGER)")
+    store.sqlite_insert(db, 'INSERT INTO "u"', [(r[0], r[1]) for r in rows], "(?, ?, 7)")
+    assert db.execute("SELECT * FROM u ORDER BY rowid").fetchall() == [(r[0], r[1], 7) for r in rows]
