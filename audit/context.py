@@ -16,7 +16,7 @@ from typing import Callable, TypeVar
 import numpy as np
 import pandas as pd
 
-from .entities import VendorGroups, ancestors, person_keys, vendor_groups
+from .entities import VendorGroups, ancestors, vendor_groups
 from .frames import Frames
 from .settings import Settings
 
@@ -47,16 +47,6 @@ def school_years_of(days) -> pd.Series:
     start = d.dt.year - (d.dt.month < 8)
     labels = {y: f"{int(y)}-{int(y) + 1}" for y in pd.unique(start.dropna())}
     return start.map(labels).astype("object").where(d.notna())
-
-
-def previous_year(school_year: str) -> str:
-    a = int(school_year[:4])
-    return f"{a - 1}-{a}"
-
-
-def school_year_end(school_year: str) -> dt.date:
-    """A school year ends on 31 May of its second calendar year."""
-    return dt.date(int(school_year[5:9]), 5, 31)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -169,11 +159,6 @@ class Context:
     def vendor_chain(self, vendor_id: str) -> list[str]:
         """The vendor and its declared parents up the chain (COI rules' "people of a vendor")."""
         return ancestors(vendor_id, self.parent_of)
-
-    @cached_property
-    def vendor_people_keys(self) -> pd.DataFrame:
-        vp = self.frames.vendor_people
-        return vp[["vendor_id", "role", "full_name", "since"]].join(person_keys(vp))
 
     # --- schools and markets -------------------------------------------------------------
     @cached_property
