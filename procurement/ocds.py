@@ -71,6 +71,7 @@ import os
 import sqlite3
 import tempfile
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -78,7 +79,7 @@ from .contract import ENUMS, SERVICES, TABLES, Table
 from .readers import RawTable, SourceData, UnreadableInput, sha256_of
 from .values import ValueProblem, parse_datetime, parse_tax_code
 from . import ocds_rules as R
-from .parallel import fork_pool, workers
+from .parallel import BrokenProcessPool, fork_pool, lost, workers
 from . import ocds_store  # noqa: F401  (registers the OCDS tables before the store is opened)
 from . import store
 
@@ -403,14 +404,14 @@ class OcdsSource(SourceData):
         side database while this one lands the contract tables; :func:`land_ocds_extras` then
         copies them inside SQLite (``INSERT … SELECT``: no Python value binding)."""
         if dialect == "sqlite" and self.spool is not None and self.side is None and workers(1, 0) > 1:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
-            self._pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
-            self.side = self._pool.submit(_build_side, self.spool.folder, self.extra_streams,
-                                          self.extras)
+            self.spool.flush()      # the side process reads the spool's files from the disk
+            self._pool = ExitStack()
+            pool = self._pool.enter_context(fork_pool(1))
+            self.side = pool.submit(_build_side, self.spool.folder, self.extra_streams,
+                                    self.extras)
 
     side: object = None            # the future of the side database's path
-    _pool: object = None
+    _pool: ExitStack | None = None  # holds the side process's fork_pool open
     _attached: tuple | None = None  # (DB-API connection, schema name) to detach
 
     def close(self) -> None:
@@ -423,7 +424,7 @@ class OcdsSource(SourceData):
             except Exception:        # the connection was closed or invalidated: nothing to do
                 pass
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.close()
             self._pool = None
         if self.spool is not None:
             self.spool.close()
@@ -441,9 +442,8 @@ def _side_ddl(name: str) -> str:
 def _build_side(folder: str, streams: list, remainder: dict) -> str:
     """In a helper process: the OCDS-only rows of the spool (and the rows still in memory) in a
     side SQLite database, each table keyed as in the store; within the file the first row of a
-    key wins, as in :func:`land_ocds_extras`.  Returns its path."""
-    import gc
-    gc.disable()
+    key wins, as in :func:`land_ocds_extras`.  Returns its path.  (A worker of
+    :func:`parallel.fork_pool`: the collector is off in it.)"""
     path = os.path.join(folder, "extras.db")
     db = sqlite3.connect(path)
     try:
@@ -523,6 +523,11 @@ class _RowSpool:
                     yield self._load(r)
                 except EOFError:
                     return
+
+    def flush(self) -> None:
+        """Write out what the open files buffer (before another process reads them)."""
+        for f in self.files.values():
+            f.flush()
 
     def end(self) -> None:
         """Close the files written (a worker, before it hands over)."""
@@ -1586,11 +1591,16 @@ def _read_split(path: Path) -> tuple[_Mapper, _Reader] | None:
     spool = _RowSpool()
     ok = False
     try:
-        with fork_pool(2) as pool:
-            parts = [pool.submit(_map_part, path, 0, mid, 1, spool.folder, "a."),
-                     pool.submit(_map_part, path, mid, size, lines_before + 1, spool.folder, "b.")]
-            sha256 = sha256_of(path)      # meanwhile
-            results = [p.result() for p in parts]
+        try:
+            with fork_pool(2) as pool:
+                parts = [pool.submit(_map_part, path, 0, mid, 1, spool.folder, "a."),
+                         pool.submit(_map_part, path, mid, size, lines_before + 1, spool.folder,
+                                     "b.")]
+                sha256 = sha256_of(path)      # meanwhile
+                results = [p.result() for p in parts]
+        except BrokenProcessPool as e:    # a worker killed (for memory, say): read it here
+            lost(e)
+            return None
         if None in results:
             return None
         mapper = _Mapper(str(path))
@@ -1709,7 +1719,13 @@ def land_ocds_extras(conn, source_data, ingest_id: int, source_id: int) -> dict:
     if getattr(source_data, "extras", None) is None:
         return {}
     if getattr(source_data, "side", None) is not None:
-        return _land_side(conn, source_data, ingest_id, source_id)
+        try:
+            source_data.side.result()
+        except BrokenProcessPool as e:   # the side process killed: the rows from the spool here
+            lost(e)
+            source_data.side = None
+        else:
+            return _land_side(conn, source_data, ingest_id, source_id)
     chunks = (source_data.extra_chunks() if hasattr(source_data, "extra_chunks")
               else [source_data.extras])
     from sqlalchemy import select

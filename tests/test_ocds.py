@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -393,3 +394,50 @@ def test_chunks_on_postgresql(tmp_path, monkeypatch, pg_server):
     assert r1.report["tables"] == r2.report["tables"]
     assert _store_rows(whole) == _store_rows(parts)
     store.dispose_engines()
+
+
+def _killed(*args, **kwargs):
+    """A worker killed (for memory, say): the process ends at once."""
+    os._exit(9)
+
+
+@pytest.mark.parametrize("which", ["_map_part", "_build_side"])
+def test_a_killed_worker_costs_time_not_rows(tmp_path, monkeypatch, caplog, which):
+    """The process mapping half of the file, or the one building the side database, killed:
+    the file is read (or its OCDS-only rows landed) in the main process instead, with a warning
+    naming HOCBA_WORKERS=1, and the store is the same."""
+    import logging
+
+    import procurement.ocds as O
+    p = _big_file(tmp_path)
+    whole = f"sqlite:///{tmp_path}/whole.db"
+    r1 = ingest([str(p)], whole)
+    _in_parts(monkeypatch)
+    monkeypatch.setattr(O, which, _killed)
+    parts = f"sqlite:///{tmp_path}/parts.db"
+    with caplog.at_level(logging.WARNING):
+        r2 = ingest([str(p)], parts)
+    assert "a worker process died" in caplog.text and "HOCBA_WORKERS=1" in caplog.text
+    assert r1.report["tables"] == r2.report["tables"]
+    assert r1.report["warnings"] == r2.report["warnings"]
+    assert _store_rows(whole) == _store_rows(parts)
+
+
+def test_chunks_read_in_one_process_beside_the_side_database(tmp_path, monkeypatch):
+    """A large file that cannot be split (gzip) is read in chunks by this process while a
+    helper builds the side database from the spool: the spool's buffered tail is written out
+    before the helper starts (the last small chunks' OCDS-only rows were lost before)."""
+    p = _big_file(tmp_path)
+    gz = tmp_path / "big.jsonl.gz"
+    gz.write_bytes(gzip.compress(p.read_bytes()))
+    whole = f"sqlite:///{tmp_path}/whole.db"
+    r1 = ingest([str(gz)], whole)
+    _in_parts(monkeypatch)
+    src = read_ocds(gz)
+    assert sum(1 for rt in src.tables if hasattr(rt, "load")) > 4 and src.spool is not None
+    src.close()
+    parts = f"sqlite:///{tmp_path}/parts.db"
+    r2 = ingest([str(gz)], parts)
+    assert r1.report["tables"] == r2.report["tables"]
+    assert _store_rows(whole) == _store_rows(parts)
+    assert len(_store_rows(parts)["ocds_tenders"]) == 24
