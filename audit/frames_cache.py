@@ -10,9 +10,10 @@ Format: one pickle (protocol 5) per table, which gives back exactly the frames t
 written.  A text column with few distinct values (a vendor id, a school, a status) is pickled
 as integer codes and its distinct values (:func:`pack`): unpickling millions of strings is
 most of a re-audit's loading (contract lines of the 300k store: 1.9 s → 0.7 s), and the
-rebuilt column shares one string object per value, which also takes less memory.  (Feather would read faster but needs pyarrow, and with pyarrow installed pandas 3.1
-backs every ``str`` column with Arrow, which made several flags 2–10× slower: docs/ocds.md,
-"Speed".  Parquet would change datetime resolutions.)
+rebuilt column shares one string object per value, which also takes less memory.  (Feather
+would read faster but needs pyarrow, and with pyarrow installed pandas 3.1 backs every ``str``
+column with Arrow, which made several flags 2–10× slower: docs/ocds.md, "Speed".  Parquet
+would change datetime resolutions.)
 
 Validity: the snapshot's manifest holds a key, and it is served only when the key computed
 from the store now is the same — the store (URL without password); what it holds (count and
