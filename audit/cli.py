@@ -83,23 +83,39 @@ def _command_modules():
 
 def _cmd_ingest(args) -> int:
     from procurement.ingest import format_summary, ingest
+    if args.report and Path(args.report).is_dir():
+        print(f"--report {args.report}: đây là một thư mục; hãy cho một tên tệp, ví dụ "
+              f"{Path(args.report) / 'ingest-report.json'} / this is a folder; give a file name, "
+              f"for example {Path(args.report) / 'ingest-report.json'}", file=sys.stderr)
+        return EXIT_USAGE
     result = ingest(args.sources, args.db, strict=args.strict,
                     command="hocba-audit ingest " + " ".join(args.sources))
     if args.report:
-        Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.report).write_text(json.dumps(result.report, ensure_ascii=False, indent=2,
-                                                default=str), encoding="utf-8")
+        try:
+            Path(args.report).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.report).write_text(json.dumps(result.report, ensure_ascii=False, indent=2,
+                                                    default=str), encoding="utf-8")
+        except OSError as e:
+            vi, en = (("dữ liệu đã được nhập", "the data has landed") if result.landed else
+                      ("không có dữ liệu nào được nhập", "nothing landed"))
+            print(f"--report {args.report}: không ghi được báo cáo nhập ({e.strerror}); {vi}. / "
+                  f"cannot write the ingest report ({e.strerror}); {en}.", file=sys.stderr)
+            return EXIT_FAILED
     if result.message:
         print(result.message, file=sys.stderr)
     elif not args.quiet:
         print(format_summary(result.report))
     if result.exit_code == 3:
         n = len(result.report["quarantine"])
-        what = ("không có dòng nào được nhập (--strict) / nothing landed (--strict)"
-                if not result.landed else
-                "các dòng khác đã được nhập / the other rows landed")
-        print(f"{n} dòng bị cách ly; {what}. Sửa tệp nguồn rồi nhập lại; chi tiết trong --report. / "
-              f"{n} rows quarantined; fix the source and ingest again; details in --report.",
+        landed = sum(t.get("landed", 0) for t in result.report["tables"].values())
+        if not result.landed:
+            vi, en = "không có dòng nào được nhập (--strict)", "nothing landed (--strict)"
+        elif landed:
+            vi, en = f"{landed} dòng khác đã được nhập", f"the other {landed} rows landed"
+        else:
+            vi, en = "không còn dòng nào để nhập", "no row was left to land"
+        print(f"{n} dòng bị cách ly; {vi}. Sửa tệp nguồn rồi nhập lại; chi tiết trong --report. / "
+              f"{n} rows quarantined; {en}. Fix the source and ingest again; details in --report.",
               file=sys.stderr)
     return result.exit_code
 

@@ -106,6 +106,13 @@ def _archive_name(name: str, province: str | None) -> str:
     return f"{name}-{province or 'national'}"
 
 
+#: The report kernels log errors only: ipykernel's warning that its local TCP sockets are not
+#: encrypted was printed on every report, in English, to inspectors who can do nothing about it
+#: (the kernel runs on this machine, started and stopped by this process, its messages signed
+#: with a key only this process holds).
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+
+
 def execute(nb_in: Path, nb_out: Path, parameters: dict, timeout: int | None = 900) -> dict:
     """papermill in-process; returns timings (kernel start, computation)."""
     import papermill as pm
@@ -114,7 +121,8 @@ def execute(nb_in: Path, nb_out: Path, parameters: dict, timeout: int | None = 9
     wall0 = dt.datetime.now(dt.timezone.utc)
     try:
         nb = pm.execute_notebook(str(nb_in), str(nb_out), parameters=parameters, kernel_name="python3",
-                                 progress_bar=False, execution_timeout=timeout, log_output=False)
+                                 progress_bar=False, execution_timeout=timeout, log_output=False,
+                                 extra_arguments=KERNEL_ARGUMENTS)
     except PapermillExecutionError as e:
         raise ReportFailed(f"{e.ename}: {e.evalue}") from None
     total = time.perf_counter() - t0

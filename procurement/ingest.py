@@ -420,7 +420,13 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
     else:
         rows = list(zip(*db_cols))
         name_keys = list(zip(*name_key_cols)) if name_idx else None
-        hashes = [sha1(repr(t).encode()).hexdigest() for t in rows]
+        # The values of the unknown columns count: a row that comes again with a new note is
+        # changed (its old note goes to history with its old values).
+        extras = [_extra_of(checked, i) for i in range(len(rows))] if unknown else None
+        hashes = [sha1(repr(t if not extras or extras[i] is None
+                            else t + (json.dumps(extras[i], ensure_ascii=False, sort_keys=True,
+                                                 default=str),)).encode()).hexdigest()
+                  for i, t in enumerate(rows)]
     for i, h in enumerate(hashes):
         if i in problems:
             continue
@@ -435,9 +441,7 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
             continue
         extra = None
         if unknown:
-            raw = checked.raw.raw_row(i)
-            extra = {u: raw.get(u) for u in unknown if raw.get(u) not in (None, "")} or None
-            extra = _db_json(extra, dialect) if fast else extra
+            extra = _db_json(extras[i], dialect) if fast else extras[i]
         inserts.append((key,) + rows[i] + (name_keys[i] if name_keys else ())
                        + (h, extra, source_id, row_numbers[i]))
     counts.inserted += len(inserts)
@@ -449,6 +453,13 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
             _executemany(conn, table, columns, inserts)
         else:
             conn.execute(table.insert(), [dict(zip(columns, r)) for r in inserts])
+
+
+def _extra_of(checked: _Checked, i: int) -> dict | None:
+    """The values of row ``i`` in the input's unknown columns (None: none)."""
+    raw = checked.raw.raw_row(i)
+    return {u: raw[u] for u in checked.raw.unknown_columns
+            if raw.get(u) not in (None, "")} or None
 
 
 def _folded(values: list) -> list:
@@ -473,18 +484,17 @@ def _replace(conn: Connection, checked: _Checked, rows: list[int], stored: dict,
     history_rows = []
     for i, key in zip(rows, keys):
         o = old_rows[key]
+        old_values = {c: _jsonable(o[c]) for c in names}
+        if o["_extra"]:
+            old_values["_extra"] = o["_extra"]          # the old row's unknown columns too
         history_rows.append({
             "ingest_id": ingest_id, "table_name": spec.name, "row_key": key,
-            "old_values": {c: _jsonable(o[c]) for c in names},
-            "old_source_id": o["_source_id"], "replaced_at": now})
+            "old_values": old_values, "old_source_id": o["_source_id"], "replaced_at": now})
         new = {c: checked.values[c][i] for c in names}
         for c in names:
             if spec.by_name[c].kind == "name":
                 new[f"{c}_key"] = fold(new[c]) if new[c] else None
-        extra = None
-        if unknown:
-            raw = checked.raw.raw_row(i)
-            extra = {u: raw.get(u) for u in unknown if raw.get(u) not in (None, "")} or None
+        extra = _extra_of(checked, i) if unknown else None
         conn.execute(update(table).where(table.c.row_key == key).values(
             **new, _hash=stored[key], _extra=extra, _source_id=source_id,
             _row=checked.raw.row_numbers[i]))
@@ -576,7 +586,7 @@ def _land_all(eng: Engine, inputs: list[SourceData], command, strict, show, _fai
                     # An OCDS file's own tables are prepared beside (procurement/ocds.py).
                     src.start_extras(conn.dialect.name)
                 bar = _progress(sum(len(rt) for rts in by_table.values() for rt in rts), src.path, show)
-                prior_keys: dict = {}     # stream → keys of its earlier chunks
+                prior_keys: dict = {}     # table or stream → keys of its earlier rows
                 for name in TABLE_ORDER:
                     for rt in by_table.get(name, ()):
                         # A large OCDS file comes in chunks, read back one at a time.
@@ -598,8 +608,10 @@ def _land_all(eng: Engine, inputs: list[SourceData], command, strict, show, _fai
                                 f"row is quarantined")
                         checked = _check_values(rt, spec)
                         _fill_line_numbers(checked)
-                        _check_keys(checked, None if stream is None
-                                    else prior_keys.setdefault(stream, {}))
+                        # Keys are checked across every file or sheet of the table in this
+                        # input (and across the chunks of an OCDS stream): a later row of a key
+                        # is quarantined, whichever file it is in.
+                        _check_keys(checked, prior_keys.setdefault(stream or name, {}))
                         # What references can resolve to: kept for the tables that are referred
                         # to (a large input's other tables would only fill memory).
                         referred = name in _REFERRED

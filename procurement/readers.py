@@ -121,7 +121,14 @@ def _decode(path: Path) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise UnreadableInput(
+                f"{path}: tệp UTF-16 hỏng (byte {e.start}: {e.reason}), có thể bị cắt cụt. Hãy lưu "
+                f"lại tệp dưới dạng «CSV UTF-8» rồi nhập lại. / {path}: broken UTF-16 (byte "
+                f"{e.start}: {e.reason}); the file may be truncated. Save it as 'CSV UTF-8' and "
+                f"ingest again.") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -146,20 +153,42 @@ def read_csv_table(path: Path, table: str, warnings: list[str]) -> RawTable:
     if "\x00" in text:
         raise UnreadableInput(f"{path}: tệp chứa byte NUL, không phải CSV văn bản. / "
                               f"{path}: contains NUL bytes; it is not a text CSV file.")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
+    rows = _csv_rows(path, text)
+    if not rows:
         warnings.append(f"{path}: tệp rỗng, không có dòng tiêu đề / empty file, no header row")
         return RawTable(table, str(path))
-    except csv.Error as e:
-        raise UnreadableInput(f"{path}: CSV hỏng ({e}) / malformed CSV ({e})") from None
+    return _build_table(table, str(path), rows[0], _TextRows(rows[1:]), first_row=2,
+                        warnings=warnings)
+
+
+def _csv_rows(path: Path, text: str) -> list[list[str]]:
+    """Every row of a CSV text.  A quoted field never closed would take every later line into
+    itself without a word from the csv module: that file is unreadable, with the line where
+    the field opens.  Other irregular quoting (``"A "B" C"``) is read leniently, as a
+    spreadsheet does."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    last_line = 0                 # the line the last whole row ended on
     try:
-        rows = list(reader)
+        for row in reader:
+            rows.append(row)
+            last_line = reader.line_num
+        return rows
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            start = last_line + 1
+            raise UnreadableInput(
+                f"{path}: dấu ngoặc kép mở ở dòng {start} không bao giờ được đóng, nên mọi dòng sau "
+                f"đó bị đọc vào một ô. Hãy sửa dấu ngoặc kép (trong một ô, \" được viết là \"\") "
+                f"rồi nhập lại. / {path}: a quote opened on line {start} is never closed, so every "
+                f"later line would be read into one cell. Fix the quotes (inside a cell \" is "
+                f"written \"\") and ingest again.") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
     except csv.Error as e:
         raise UnreadableInput(f"{path}: CSV hỏng ở dòng {reader.line_num} ({e}) / malformed CSV "
                               f"at line {reader.line_num} ({e})") from None
-    return _build_table(table, str(path), header, _TextRows(rows), first_row=2, warnings=warnings)
 
 
 def _build_table(table: str, source: str, header: list, rows, first_row: int,
@@ -168,27 +197,36 @@ def _build_table(table: str, source: str, header: list, rows, first_row: int,
     positions: dict[int, str] = {}
     unknown: list[str] = []
     headers: dict[str, str] = {}
-    labels = ["" if h is None else str(h).strip() for h in header]
-    for i, label in enumerate(labels):
+    written = ["" if h is None else str(h).strip() for h in header]
+    # Every column keeps its own label in the raw rows: a repeated label gets "(2)", "(3)", and
+    # a column without one "column_<n>" (its cells are reported and kept only if it has any).
+    labels: list[str] = []
+    times: dict[str, int] = {}
+    for i, label in enumerate(written):
+        times[label] = times.get(label, 0) + 1
+        labels.append(f"column_{i + 1}" if not label else
+                      label if times[label] == 1 else f"{label} ({times[label]})")
+    unlabelled = [i for i, label in enumerate(written) if not label]
+    for i, label in enumerate(written):
         col = match_header(table, label)
         if col is None:
             if label:
-                unknown.append(label)
+                unknown.append(labels[i])
             continue
         if col in headers:
             warnings.append(f"{source}: cột «{label}» lặp lại «{headers[col]}»; chỉ dùng cột đầu / "
                             f"column '{label}' repeats '{headers[col]}'; the first one is used")
-            unknown.append(label)
+            unknown.append(labels[i])
             continue
         positions[i] = col
         headers[col] = label
-    labels = [lab or f"column_{i + 1}" for i, lab in enumerate(labels)]
     rt = RawTable(table, source, unknown_columns=unknown, headers=headers, labels=labels)
     rt.data = {col: [] for col in positions.values()}
     cols = [(i, rt.data[col]) for i, col in positions.items()]
     n = first_row - 1
     if isinstance(rows, _TextRows):
         _collect_text_rows(rt, rows.rows, first_row, cols, len(labels), source, warnings)
+        _unnamed_cells(rt, unlabelled)
         return rt
     try:
         for n, row in enumerate(rows, start=first_row):
@@ -206,7 +244,19 @@ def _build_table(table: str, source: str, header: list, rows, first_row: int,
     except csv.Error as e:
         raise UnreadableInput(f"{source}: CSV hỏng ở dòng {n + 1} ({e}) / malformed CSV at row "
                               f"{n + 1} ({e})") from None
+    _unnamed_cells(rt, unlabelled)
     return rt
+
+
+def _unnamed_cells(rt: RawTable, unlabelled: list[int]) -> None:
+    """Cells under an empty header cell or beyond the header: their columns (``column_<n>``)
+    join the unknown columns when any row has a value there, so that they are reported and
+    kept with the landed rows (``_extra``) as well as the quarantined ones."""
+    width = len(rt.labels)
+    longest = max(map(len, rt.rows), default=0)
+    for i in [*unlabelled, *range(width, longest)]:
+        if any(len(r) > i and r[i] is not None and r[i] != "" for r in rt.rows):
+            rt.unknown_columns.append(f"column_{i + 1}")
 
 
 class _TextRows:

@@ -260,8 +260,14 @@ def parse_int(raw: object) -> int:
     return sign * int(d)
 
 
+#: Dots between groups of three digits, as Vietnamese writes thousands (and as money is read
+#: here): ``1.234`` is one thousand two hundred and thirty-four, ``1.234,5`` has a decimal comma.
+_DOT_THOUSANDS = re.compile(r"-?[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?")
+
+
 def parse_number(raw: object) -> float:
-    """A decimal number: ``2.5`` or ``2,5`` (decimal comma)."""
+    """A decimal number: ``2.5`` or ``2,5`` (decimal comma); ``1.234`` and ``1.234.567`` with
+    dots between groups of three digits are thousands (``_DOT_THOUSANDS``)."""
     if isinstance(raw, bool):
         raise ValueProblem("bad_number")
     if isinstance(raw, (int, float)):
@@ -271,7 +277,9 @@ def parse_number(raw: object) -> float:
             raise ValueProblem("bad_number") from None
     elif isinstance(raw, str):
         s = raw.strip().replace(" ", "")
-        if s.count(",") == 1 and "." not in s:
+        if _DOT_THOUSANDS.fullmatch(s):
+            s = s.replace(".", "").replace(",", ".")     # 1.234 → 1234; 1.234,5 → 1234.5
+        elif s.count(",") == 1 and "." not in s:
             s = s.replace(",", ".")
         try:
             d = Decimal(s)
@@ -284,7 +292,7 @@ def parse_number(raw: object) -> float:
         raise ValueProblem("bad_number")
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueProblem("bad_number")
-    return value
+    return value + 0.0              # -0.0 → 0.0: the same value stores (and hashes) the same
 
 
 def parse_percent(raw: object) -> float:
@@ -341,8 +349,20 @@ def parse_tax_code(raw: object) -> str:
         raise ValueProblem("bad_tax_code")
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    if isinstance(raw, int):
-        raw = str(raw).zfill(10)  # a spreadsheet dropped the leading zero
+    if isinstance(raw, int) and raw >= 0:
+        # A number cell drops the leading zeros: a 10-digit code, a branch code (10 + 3
+        # digits, 12 digits left when its first is 0) or a personal code (a citizen id,
+        # which always starts with 0: 11 digits left).
+        digits = str(raw)
+        if len(digits) <= 10:
+            raw = digits.zfill(10)
+        elif len(digits) == 11:
+            raw = digits.zfill(12)
+        elif len(digits) <= 13:
+            digits = digits.zfill(13)
+            raw = f"{digits[:10]}-{digits[10:]}"
+        else:
+            raw = digits
     if not isinstance(raw, str):
         raise ValueProblem("bad_tax_code")
     return _tax_code(clean_text(raw))

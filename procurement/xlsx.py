@@ -20,11 +20,13 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .contract import TABLES
 from .readers import (RawTable, SourceData, UnreadableInput, _build_table, match_header,
                       sha256_of, table_for_name)
 
-#: How many rows from the top of a sheet may hold a title or header rows.
-HEADER_SCAN_ROWS = 5
+#: How many rows from the top of a sheet may hold a title or header rows (a letterhead:
+#: the authority, the national motto, a title, a "Kèm theo…" line, blank rows).
+HEADER_SCAN_ROWS = 20
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted .xlsx and old .xls
 _ZIP_MAGIC = b"PK"
@@ -138,6 +140,26 @@ def read_sheet_rows(table: str, source: str, rows: Iterator[Iterable[object]],
                         warnings=warnings)
 
 
+#: Tables with a share column (0–100): their sheets are read cell by cell, for the formats.
+_PERCENT_TABLES = frozenset(name for name, spec in TABLES.items()
+                            if any(c.kind == "percent" for c in spec.columns))
+
+
+def _shown_rows(ws) -> Iterator[tuple]:
+    """The rows of a sheet with each number cell formatted as a percentage as Excel shows it:
+    ``60%`` is stored as 0.6 and read as 60 (a share column holds 0–100)."""
+    for row in ws.iter_rows():
+        yield tuple(_shown(c) for c in row)
+
+
+def _shown(cell) -> object:
+    v = cell.value
+    if (v.__class__ in (int, float) and "%" in (getattr(cell, "number_format", None) or "")):
+        from decimal import Decimal
+        return float(Decimal(repr(v)) * 100)     # 0.6 → 60.0, not 60.00000000000001
+    return v
+
+
 def _unreadable(path: Path, detail: str) -> UnreadableInput:
     return UnreadableInput(
         f"{path}: sổ tính không mở được ({detail}); hãy mở tệp bằng Excel hoặc LibreOffice và "
@@ -195,7 +217,8 @@ def read_workbook(path: Path) -> SourceData:
             # would then cut the rows short, so it is ignored and every row is read.
             ws.reset_dimensions()
             try:
-                rows = ws.iter_rows(values_only=True)
+                rows = (_shown_rows(ws) if table in _PERCENT_TABLES
+                        else ws.iter_rows(values_only=True))
                 src.tables.append(read_sheet_rows(table, source, rows, src.warnings))
             except UnreadableInput:
                 raise

@@ -188,3 +188,15 @@ def test_stored_findings_rows_are_sqlalchemys_on_sqlite(tmp_path):
             if via_driver:
                 assert F.load_run_findings(conn, run["run_id"]) == fs
     assert got[0] == got[1] and len(got[0]) == 3
+
+
+def test_ingest_report_path_errors(tmp_path):
+    """--report naming a folder is a usage error before anything lands; one that cannot be
+    written says so, and whether the data landed."""
+    folder = _folder(tmp_path / "in")
+    db = f"sqlite:///{tmp_path}/r.db"
+    assert main(["ingest", str(folder), "--db", db, "--report", str(tmp_path), "--quiet"]) == 2
+    assert not (tmp_path / "r.db").exists()            # checked before the store was opened
+    (tmp_path / "afile").write_text("x")
+    assert main(["ingest", str(folder), "--db", db, "--report",
+                 str(tmp_path / "afile" / "r.json"), "--quiet"]) == 1

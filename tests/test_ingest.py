@@ -797,3 +797,89 @@ def test_cli_ingest_exit_4_when_an_input_cannot_be_read(tmp_path, db, kind):
 def test_cli_exit_2_for_a_wrong_command_line(tmp_path, argv):
     argv = [str(write(tmp_path / "in", {"schools": BASE["schools"]})) if a == "x" else a for a in argv]
     assert cli(*argv) == 2
+
+
+# --- found by feeding hostile but plausible files (2026-11-30) -----------------------------------
+def test_a_key_repeated_in_a_second_file_of_the_input_is_quarantined(tmp_path, db):
+    """Two files of one table in one folder (schools.csv, Schools.csv): the later row of a key
+    is quarantined as duplicate_key, not stored as an update of the first."""
+    folder = write(tmp_path / "in", {"schools": BASE["schools"]})
+    (folder / "Schools.csv").write_text(
+        "school_id,name,level,province_code,commune_code\n"
+        "S1,Trường khác,primary,01,00004\nS3,Trường Ba,primary,01,00004\n", encoding="utf-8")
+    res = run([folder], db)
+    assert res.exit_code == EXIT_QUARANTINED
+    assert [q[3] for q in quarantined(res)] == ["duplicate_key"]
+    t = res.report["tables"]["schools"]
+    assert (t["read"], t["landed"], t["inserted"], t["updated"]) == (4, 3, 3, 0)
+    with store.get_engine(db).connect() as conn:
+        assert conn.execute(select(func.count()).select_from(store.history)).scalar() == 0
+    # the first file read (by sorted name: Schools.csv) keeps S1
+    assert {r["school_id"]: r["name"] for r in rows(db, "schools")}["S1"] == "Trường khác"
+
+
+def test_broken_utf16_and_an_unclosed_quote_are_unreadable(tmp_path, db):
+    bad16 = tmp_path / "u16"
+    bad16.mkdir()
+    (bad16 / "schools.csv").write_bytes(
+        "school_id,name\nS1,Trường\n".encode("utf-16") + b"\x41")       # an odd last byte
+    res = run([bad16], db)
+    assert res.exit_code == EXIT_UNREADABLE
+    assert "UTF-16" in res.message and "CSV UTF-8" in res.message
+    quote = write(tmp_path / "q", {"schools": (
+        "school_id,name,level,province_code,commune_code\n"
+        'S1,"Trường Một,primary,01,00004\nS2,Trường Hai,primary,01,00004\n')})
+    res = run([quote], db)
+    assert res.exit_code == EXIT_UNREADABLE
+    assert "dòng 2" in res.message and "line 2 is never closed" in res.message
+    # irregular but closed quoting is still read as a spreadsheet reads it
+    ok = write(tmp_path / "ok", {"schools": (
+        "school_id,name,level,province_code,commune_code\n"
+        'S1,"Trường "Lê" Lợi",primary,01,00004\n')})
+    assert run([ok], db).exit_code == EXIT_OK
+
+
+def test_numbers_with_thousands_dots_and_negative_zero(tmp_path, db):
+    base(tmp_path, db)
+    lines = write(tmp_path / "l", {"contract_lines": (
+        "contract_id,line_no,school_id,service,quantity,unit,unit_price_vnd\n"
+        "C1,1,S1,school_management_software,1.234,student,18.200\n"
+        "C1,2,S1,training,\"2,5\",other,1000\n"
+        "C1,3,S1,training,-0,other,1000\n")})
+    res = run([lines], db)
+    assert res.exit_code == EXIT_OK, res.report["quarantine"]
+    got = {r["line_no"]: (r["quantity"], r["unit_price_vnd"]) for r in rows(db, "contract_lines")}
+    assert got[1] == (1234.0, 18200) and got[2][0] == 2.5 and str(got[3][0]) == "0.0"
+    again = run([lines], db)            # the same input again changes nothing
+    assert again.report["tables"]["contract_lines"]["updated"] == 0
+
+
+def test_every_cell_of_a_landed_row_is_kept(tmp_path, db):
+    """Cells under an empty header cell, beyond the header, or under a repeated label are kept
+    with the landed row (``_extra``) and reported; a note that comes or goes later changes the
+    row, and the old note goes to history with the old values."""
+    head = "school_id,name,level,province_code,commune_code"
+    v1 = write(tmp_path / "v1", {"schools": (
+        f"{head},,ghi_chu,name\n"
+        "S1,Trường Một,primary,01,00004,ô trống,đã xác minh,Tên khác,ô thừa\n")})
+    res = run([v1], db)
+    assert res.exit_code == EXIT_OK
+    assert res.report["unknown_columns"]["schools"] == ["ghi_chu", "name (2)", "column_6",
+                                                        "column_9"]
+    assert rows(db, "schools")[0]["_extra"] == {
+        "column_6": "ô trống", "ghi_chu": "đã xác minh", "name (2)": "Tên khác",
+        "column_9": "ô thừa"}
+    assert run([v1], db).report["tables"]["schools"]["unchanged"] == 1      # the same again
+    v2 = write(tmp_path / "v2", {"schools": f"{head},ghi_chu\nS1,Trường Một,primary,01,00004,mới\n"})
+    assert run([v2], db).report["tables"]["schools"]["updated"] == 1       # only the note changed
+    assert rows(db, "schools")[0]["_extra"] == {"ghi_chu": "mới"}
+    v3 = write(tmp_path / "v3", {"schools": f"{head}\nS1,Trường Hai,primary,01,00004\n"})
+    assert run([v3], db).report["tables"]["schools"]["updated"] == 1
+    assert rows(db, "schools")[0]["_extra"] is None
+    with store.get_engine(db).connect() as conn:
+        old = [r[0] for r in conn.execute(select(store.history.c.old_values)
+                                          .order_by(store.history.c.history_id))]
+    assert [o.get("_extra") for o in old] == [
+        {"column_6": "ô trống", "ghi_chu": "đã xác minh", "name (2)": "Tên khác",
+         "column_9": "ô thừa"},
+        {"ghi_chu": "mới"}]

@@ -127,6 +127,10 @@ def test_serve_shows_the_explorer_and_a_filter_changes_the_table(audited_store):
             page.wait_for_function(
                 "n => document.querySelector('.hocba-count').innerText.startsWith(n + ' phát hiện')",
                 arg=str(n_sig), timeout=30_000)
+            # the count is updated before the table is drawn again: wait for the table too
+            page.wait_for_function(
+                "b => document.querySelector('.hocba-findings').innerText !== b",
+                arg=before, timeout=30_000)
             after = page.inner_text(".hocba-findings")
             rows = page.locator(".hocba-findings tbody tr").count()
             # selecting a finding shows its detail (and the network around its subject)

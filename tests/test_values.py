@@ -263,3 +263,27 @@ def test_address_key(a, b, equal):
 def test_phrases_occur_as_whole_folded_words(phrase, text_, found):
     assert occurs(phrase, fold(text_)) is found
     assert occurs(fold(phrase), fold(text_)) is found   # a folded phrase folds to itself
+
+
+@pytest.mark.parametrize("raw,value", [
+    ("1.234", 1234.0), ("1.234.567", 1234567.0), ("1.234,5", 1234.5), ("-1.000", -1000.0),
+    ("2.5", 2.5), ("2,5", 2.5), ("0.125", 0.125), ("12.34", 12.34), ("1.2345", 1.2345),
+])
+def test_number_thousands_dots(raw, value):
+    """Dots between groups of three digits are thousands, as in money (README, "Numbers")."""
+    assert values.parse_number(raw) == value
+
+
+def test_number_negative_zero_is_zero():
+    import math
+    for raw in ("-0", "-0,0", -0.0):
+        assert math.copysign(1, values.parse_number(raw)) == 1
+
+
+@pytest.mark.parametrize("raw,code", [
+    (100109106, "0100109106"), (100109106.0, "0100109106"),
+    (100109106001, "0100109106-001"),            # a branch code that lost its first 0
+    (12345678901, "012345678901"),               # a personal code (citizen id) that lost its 0
+])
+def test_tax_code_from_a_number_cell(raw, code):
+    assert values.parse_tax_code(raw) == code

@@ -265,7 +265,10 @@ def test_xlsx_matches_csv_reader(tmp_path):
     ta, tb = a.tables[0], b.tables[0]
     assert ta.row_numbers == tb.row_numbers == [2, 4]
     assert ta.headers == tb.headers
-    assert ta.unknown_columns == tb.unknown_columns == ["note", "school_id"]
+    # a repeated label keeps its own name; a cell beyond the header gets one
+    assert ta.unknown_columns == tb.unknown_columns == ["note", "school_id (2)", "column_6"]
+    assert ta.raw_row(0) == {"school_id": "S1", "Tên trường": "Trường A", "level": "primary",
+                             "note": "x", "school_id (2)": "dup"}
     assert {k: [v or None for v in vs] for k, vs in ta.data.items()} == tb.data
     assert ta.raw_row(1) == tb.raw_row(1)
     assert [w.split(": ", 1)[1] for w in a.warnings] == [w.split(": ", 1)[1] for w in b.warnings]
@@ -444,3 +447,27 @@ def test_wrong_sheet_dimension_does_not_cut_rows(tmp_path):
     t = read_workbook(bad).tables[0]
     assert t.row_numbers == [2, 3]
     assert t.data == {"school_id": ["S1", "S2"], "name": ["Trường A", "Trường B"]}
+
+
+def test_letterhead_above_the_header_and_percent_cells(tmp_path):
+    """An official letterhead (authority, national motto, title, "Kèm theo…", blank rows) above
+    the two header rows; a share typed as 60% (Excel stores 0.6) is read as 60."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "vendor_people"
+    for line in ["SỞ GIÁO DỤC VÀ ĐÀO TẠO HÀ NỘI", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Độc lập - Tự do - Hạnh phúc", "DANH SÁCH CỔ ĐÔNG",
+                 "(Kèm theo Công văn số 123/SGDĐT-KHTC)", None, None]:
+        ws.append([line])
+    ws.append(["Mã số thuế", "Vai trò", "Họ và tên", "Tỷ lệ sở hữu (%)"])     # row 8
+    ws.append(["vendor_id", "role", "full_name", "share_pct"])               # row 9
+    ws.append(["0100109106", "shareholder", "Nguyễn Văn A", 0.6])            # row 10
+    ws["D10"].number_format = "0%"
+    ws.append(["0100109106", "shareholder", "Trần Thị B", 0.125])            # row 11
+    ws["D11"].number_format = "0.0%"
+    ws.append(["0100109106", "employee", "Lê C", 40])                        # row 12: a number
+    wb.save(tmp_path / "l.xlsx")
+    t = read_workbook(tmp_path / "l.xlsx").tables[0]
+    assert t.row_numbers == [10, 11, 12]
+    assert t.data["share_pct"] == [60.0, 12.5, 40]
+    assert t.unknown_columns == []
