@@ -73,12 +73,15 @@ def fold(value: str | None) -> str:
     if not value:
         return ""
     s = _WS.sub(" ", unicodedata.normalize("NFC", value)).strip().casefold()
+    if "ð" in s:            # Ð (eth), which a Windows-1252 round trip leaves for Đ
+        s = s.replace("ð", "đ")
     return " ".join(_fold_chunk(c) for c in s.split(" ")) if s else ""
 
 
 def strip_diacritics(value: str) -> str:
-    """ASCII-ish form for lenient look-ups (province names): no diacritics, đ → d, case folded."""
-    s = unicodedata.normalize("NFD", nfc(value).casefold().replace("đ", "d"))
+    """ASCII-ish form for lenient look-ups (province names): no diacritics, đ (and ð, the eth a
+    Windows-1252 round trip leaves for it) → d, case folded."""
+    s = unicodedata.normalize("NFD", nfc(value).casefold().replace("đ", "d").replace("ð", "d"))
     return "".join(c for c in s if not unicodedata.combining(c))
 
 

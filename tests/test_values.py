@@ -287,3 +287,9 @@ def test_number_negative_zero_is_zero():
 ])
 def test_tax_code_from_a_number_cell(raw, code):
     assert values.parse_tax_code(raw) == code
+
+
+def test_eth_left_by_windows_1252_reads_as_d_stroke():
+    """Ð (U+00D0), which a Windows-1252 round trip leaves for Đ, folds and looks up as Đ."""
+    assert fold("ÐINH Văn Ðức") == fold("Đinh văn Đức")
+    assert values.parse_province("Tỉnh Ðồng Nai") == values.parse_province("Đồng Nai")
