@@ -586,7 +586,7 @@ def _land_all(eng: Engine, inputs: list[SourceData], command, strict, show, _fai
                     # An OCDS file's own tables are prepared beside (procurement/ocds.py).
                     src.start_extras(conn.dialect.name)
                 bar = _progress(sum(len(rt) for rts in by_table.values() for rt in rts), src.path, show)
-                prior_keys: dict = {}     # table or stream → keys of its earlier rows
+                prior_keys: dict = {}     # table → keys of its earlier rows
                 for name in TABLE_ORDER:
                     for rt in by_table.get(name, ()):
                         # A large OCDS file comes in chunks, read back one at a time.
@@ -609,9 +609,10 @@ def _land_all(eng: Engine, inputs: list[SourceData], command, strict, show, _fai
                         checked = _check_values(rt, spec)
                         _fill_line_numbers(checked)
                         # Keys are checked across every file or sheet of the table in this
-                        # input (and across the chunks of an OCDS stream): a later row of a key
-                        # is quarantined, whichever file it is in.
-                        _check_keys(checked, prior_keys.setdefault(stream or name, {}))
+                        # input, and across the chunks and streams of an OCDS file (its rows
+                        # of Vietnamese and of foreign vendors): a later row of a key is
+                        # quarantined, wherever it comes from.
+                        _check_keys(checked, prior_keys.setdefault(name, {}))
                         # What references can resolve to: kept for the tables that are referred
                         # to (a large input's other tables would only fill memory).
                         referred = name in _REFERRED

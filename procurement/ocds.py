@@ -68,6 +68,7 @@ import hashlib
 import io
 import marshal
 import os
+import re
 import sqlite3
 import tempfile
 from collections import Counter
@@ -77,7 +78,7 @@ from pathlib import Path
 
 from .contract import ENUMS, SERVICES, TABLES, Table
 from .readers import RawTable, SourceData, UnreadableInput, sha256_of
-from .values import ValueProblem, parse_datetime, parse_tax_code
+from .values import MAX_INT, ValueProblem, parse_datetime, parse_tax_code
 from . import ocds_rules as R
 from .parallel import BrokenProcessPool, fork_pool, lost, workers
 from . import ocds_store  # noqa: F401  (registers the OCDS tables before the store is opened)
@@ -628,6 +629,45 @@ def _s(v) -> str | None:
     return s or None
 
 
+#: Ways of writing the đồng that publishers use as a currency code.
+_VND_NAMES = {"VNĐ": "VND", "VNDONG": "VND", "ĐỒNG": "VND", "ĐỒNG VIỆT NAM": "VND", "Đ": "VND",
+              "VIETNAMESE DONG": "VND"}
+
+_AMOUNT_AS_TEXT = ("số tiền viết dạng chữ, đã đọc thành số / amount written as text, read as "
+                   "a number")
+_AMOUNT_NOT_READ = ("số tiền viết dạng chữ không đọc được thành số (dòng VND bị cách ly) / amount "
+                    "written as text that is not a number (a VND row is quarantined)")
+
+#: An English-style amount with thousands commas (``1,234,567.89``).
+_COMMA_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def _text_amount(text: str, cur: str | None) -> float | None:
+    """An amount written as text, read as a person writing that currency would mean it (None:
+    not a number): VND as the contract's money (``125.000.000``, ``125,000,000``; a fraction of a
+    đồng such as ``1,5`` is not an amount); other currencies as a plain number, with English
+    thousands commas (``1,234.50``) or the contract's number rules (``2,5``)."""
+    from .values import parse_money, parse_number
+    s = text.strip()
+    try:
+        if cur == "VND":
+            return float(parse_money(s))
+        if _COMMA_THOUSANDS.fullmatch(s):
+            return float(s.replace(",", ""))
+        value = float(s)
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    except (ValueError, ValueProblem):
+        pass
+    try:
+        return parse_number(s)
+    except ValueProblem:
+        return None
+
+
+_ONE_OBJECT = ("một đối tượng đơn ở chỗ OCDS quy định một mảng, đã đọc như mảng một phần tử / "
+               "a single object where OCDS has an array, read as an array of one")
+
+
 def _d(v) -> dict:
     return v if isinstance(v, dict) else {}
 
@@ -694,6 +734,16 @@ class _Mapper:
                 self.extras[k] = []
         self._flushed = self.releases
 
+    def _arr(self, v, what: str) -> list:
+        """An OCDS array; one object written where the schema has an array (what XML-to-JSON
+        converters make of a single element) is read as an array of it, and reported."""
+        if v.__class__ is list:
+            return v
+        if v.__class__ is dict:
+            self.notes.add("info", _ONE_OBJECT, what)
+            return [v]
+        return []
+
     def _x(self, _table: str, **values) -> None:
         """One row of an OCDS table, as a tuple in :data:`ocds_store.DATA_COLUMNS` order."""
         self.extras[_table].append(tuple(map(values.get, self._cols[_table])))
@@ -708,7 +758,7 @@ class _Mapper:
         ident = party.get("identifier")
         if ident.__class__ is not dict or not ident:    # (the usual case: a party's identifier)
             ident = _d(ident) or _d(ref.get("identifier"))
-        key = (pid, ident.get("scheme"), ident.get("id"))
+        key = (pid, _s(ident.get("scheme")), _s(ident.get("id")))    # (an id may be a list)
         hit = self.vendor_cache.get(key)
         if hit is not None:
             return hit
@@ -733,8 +783,10 @@ class _Mapper:
         else:
             return None, False
         if vn:
+            raw_id = ident.get("id")
             try:
-                vid = parse_tax_code(vid)
+                # a number loses its leading zero: the contract's parser puts it back
+                vid = parse_tax_code(raw_id if raw_id.__class__ is int and vid == ident_id else vid)
             except ValueProblem:
                 pass  # kept as written: the ingest quarantines it as bad_tax_code
         elif len(vid) > MAX_VENDOR_ID:
@@ -802,28 +854,33 @@ class _Mapper:
                 return float(amount), "VND", amount
         value = _d(value)
         amount = value.get("amount")
-        if isinstance(amount, bool):
-            amount = None
-        elif isinstance(amount, str):
-            try:
-                amount = float(amount.replace(",", "").strip())
-                self.notes.add("mapped", f"{what}.amount", "số viết dạng chữ / amount written as text")
-            except ValueError:
-                self.notes.add("unmapped", f"{what}.amount", amount)
-                amount = None
-        elif amount is not None and not isinstance(amount, (int, float)):
-            amount = None
         cur = value.get("currency")
         if cur is not None:
             if not isinstance(cur, str) or not cur.strip():
                 cur = None
             elif cur not in self.currencies:
                 up = cur.strip().upper()
+                up = _VND_NAMES.get(up, up)
                 if up in self.currencies:
                     self.notes.add("mapped", "currency", f"{cur} → {up}")
                     cur = up
                 else:
                     self.notes.add("unmapped", "currency", cur)
+        if isinstance(amount, bool):
+            amount = None
+        elif isinstance(amount, str):
+            text = amount
+            amount = _text_amount(text, cur)
+            if amount is None:
+                self.notes.add("info", _AMOUNT_NOT_READ, f"{what}.amount: {text}")
+                if cur == "VND":      # the contract's money parser says why (bad_amount, …)
+                    return None, cur, text
+            else:
+                shown = format(amount, "f").rstrip("0").rstrip(".")
+                self.notes.add("info", _AMOUNT_AS_TEXT, f"{what}.amount: {text} → {shown}")
+        elif amount is not None and (not isinstance(amount, (int, float)) or amount != amount
+                                     or amount in (float("inf"), float("-inf"))):
+            amount = None
         if amount is not None and cur is None:
             self.notes.add("info", "số tiền không ghi loại tiền, không dùng như VND / amount "
                                    "without a currency, not taken as VND", what)
@@ -871,7 +928,7 @@ class _Mapper:
             marks = {}
         parties = {}
         roles: dict = {}
-        for p in _l(rel.get("parties")):
+        for p in self._arr(rel.get("parties"), "parties"):
             if p.__class__ is not dict:
                 continue
             pid = p.get("id")
@@ -938,7 +995,7 @@ class _Mapper:
         end, end_raw, _ = self._instant(period.get("endDate"))
         published = self._dt_value(start_raw, hocba)     # (the *_raw are _s of the values)
         deadline = self._dt_value(end_raw, hocba)
-        awards = [a for a in _l(rel.get("awards")) if isinstance(a, dict)]
+        awards = [a for a in self._arr(rel.get("awards"), "awards") if isinstance(a, dict)]
         award_status = {}
         awarded_days = []
         for i, a in enumerate(awards):
@@ -967,7 +1024,7 @@ class _Mapper:
                                         "tender.status")
         ntend = tender.get("numberOfTenderers")
         if ntend is not None and not (isinstance(ntend, (int, float)) and not isinstance(ntend, bool)
-                                      and float(ntend).is_integer()):
+                                      and float(ntend).is_integer() and abs(ntend) <= MAX_INT):
             n.add("unmapped", "tender.numberOfTenderers", repr(ntend))
             ntend = None
         details = rel.get("bids", {}).get("details") if isinstance(rel.get("bids"), dict) else None
@@ -978,7 +1035,8 @@ class _Mapper:
                 t_cur, _s(tender.get("mainProcurementCategory")), _s(tender.get("awardCriteria")),
                 start, end, buyer_id, entity if has_tender else None, bool(known),
                 isinstance(details, list), row_no))
-        self._bids(ocid, _l(details), parties, row_no, hocba, duplicate, has_tender)
+        self._bids(ocid, self._arr(details, "bids.details"), parties, row_no, hocba, duplicate,
+                   has_tender)
         award_vendors = self._awards(ocid, awards, award_status, parties, row_no, hocba, duplicate)
         self._contracts(ocid, rel, awards, award_vendors, buyer_id, parties, row_no, hocba,
                         duplicate, has_tender)
@@ -1013,7 +1071,7 @@ class _Mapper:
             date, date_raw, _ = instant(b.get("date"))     # date_raw is _s(b["date"])
             ids = []
             pos = 0
-            for t in _l(b.get("tenderers")):
+            for t in self._arr(b.get("tenderers"), "bids.details.tenderers"):
                 if not isinstance(t, dict):
                     continue
                 pos += 1
@@ -1060,7 +1118,8 @@ class _Mapper:
             award_id = _uniq(_s(a.get("id")) or f"#{i + 1}", seen_ids, i + 1)
             amount, cur, _ = self._amount(a.get("value"), "award.value")
             vids = []
-            for pos, s in enumerate([x for x in _l(a.get("suppliers")) if isinstance(x, dict)], 1):
+            for pos, s in enumerate([x for x in self._arr(a.get("suppliers"), "awards.suppliers")
+                                     if isinstance(x, dict)], 1):
                 vid, vn = self._vendor(s, parties, row_no, hocba)
                 vids.append((vid, vn))
                 if not duplicate:
@@ -1070,7 +1129,8 @@ class _Mapper:
                         (ocid, award_id, pos, vid, sid, _s(party.get("name"))))
             if not duplicate:
                 items = extras["ocds_award_items"]
-                for pos, it in enumerate([x for x in _l(a.get("items")) if isinstance(x, dict)], 1):
+                for pos, it in enumerate([x for x in self._arr(a.get("items"), "awards.items")
+                                          if isinstance(x, dict)], 1):
                     cl = _d(it.get("classification"))
                     items.append((ocid, award_id, pos, _s(it.get("id")), _s(cl.get("scheme")),
                                   _s(cl.get("id")), _s(it.get("description"))))
@@ -1090,7 +1150,7 @@ class _Mapper:
     def _contracts(self, ocid, rel, awards, award_vendors, buyer_id, parties, row_no, hocba,
                    duplicate, has_tender):
         n = self.notes
-        contracts = [c for c in _l(rel.get("contracts")) if isinstance(c, dict)]
+        contracts = [c for c in self._arr(rel.get("contracts"), "contracts") if isinstance(c, dict)]
         only_award = next(iter(award_vendors)) if len(award_vendors) == 1 else None
         seen_ids: set = set()
         for k, c in enumerate(contracts, start=1):
@@ -1126,10 +1186,11 @@ class _Mapper:
                     if hocba and isinstance(c.get("buyer"), dict) else (
                         None if has_tender else buyer_id),
                     _day(signed), vnd, _day(period.get("startDate")), _day(period.get("endDate"))])
-                items = [x for x in _l(c.get("items")) if isinstance(x, dict)]
+                items = [x for x in self._arr(c.get("items"), "contracts.items") if isinstance(x, dict)]
                 if not items and award_id in award_vendors and sum(
                         1 for cc in contracts if (_s(cc.get("awardID")) or only_award) == award_id) == 1:
-                    items = [x for x in _l(award.get("items")) if isinstance(x, dict)]
+                    items = [x for x in self._arr(award.get("items"), "awards.items")
+                             if isinstance(x, dict)]
                 self._lines(contract_id, ocid, items, row_no, hocba)
             else:
                 why = "no supplier" if not known else "several suppliers (consortium)"
@@ -1160,11 +1221,12 @@ class _Mapper:
             if hocba:
                 service = _s(it.get("service"))
                 v = it.get("lineNo")
-                if v.__class__ is int and v >= 0:
+                if v.__class__ is int and 0 <= v <= MAX_INT:
                     given, line_key = str(v), v       # what the general case below gives
                 else:
                     given = _s(v)
-                    line_key = int(given) if given and given.isdigit() else line_no
+                    line_key = (int(given) if given and given.isdigit() and len(given) < 19
+                                else line_no)
                 school = _s(it.get("schoolID"))
             else:
                 service = school = None

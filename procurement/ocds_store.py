@@ -20,6 +20,10 @@ contracting process the way an OCDS tool does:
 - ``ocds_parties`` — how each vendor and authority id was made from the OCDS party (scheme,
   identifier, party id, name).
 
+Text columns have no length limit (``Text``): what a publisher writes is kept as written, and a
+long value never stops a PostgreSQL ingest (a ``varchar(n)`` of an older store is widened by
+:func:`procurement.store.ensure_schema`).
+
 Amounts here are exact (``Float``) in their own currency.  The contract's ``*_vnd`` columns hold
 an OCDS amount only when its currency is VND, so that no flag can mix currencies.
 
@@ -31,7 +35,7 @@ contract tables).
 """
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, Integer, Table, Text
 
 from .store import metadata
 
@@ -42,19 +46,19 @@ ocds_tenders = Table(
     "ocds_tenders", metadata,
     Column("ocid", Text, primary_key=True),
     Column("release_id", Text),
-    Column("release_date", String(40)),
+    Column("release_date", Text),
     Column("tender_ocds_id", Text),                 # tender.id
-    Column("status", String(64)),                   # tenderStatus code (mapped), else empty
+    Column("status", Text),                   # tenderStatus code (mapped), else empty
     Column("status_raw", Text),                     # as written
     Column("procurement_method", Text),             # as written
     Column("procurement_method_details", Text),     # as written (Cardinal: EXC, NPC, ...)
     Column("number_of_tenderers", Integer),
     Column("value_amount", Float),
-    Column("value_currency", String(16)),
+    Column("value_currency", Text),
     Column("main_procurement_category", Text),
     Column("award_criteria", Text),
-    Column("tender_period_start", String(40)),      # canonical instant (Vietnam time) or date
-    Column("tender_period_end", String(40)),
+    Column("tender_period_start", Text),      # canonical instant (Vietnam time) or date
+    Column("tender_period_end", Text),
     Column("buyer_id", Text),                       # authority id, empty when unknown
     Column("procuring_entity_id", Text),            # the id used in tenders (maybe a placeholder)
     Column("procuring_entity_known", Boolean),
@@ -68,14 +72,14 @@ ocds_bids = Table(
     Column("ocid", Text, primary_key=True),
     Column("bid_id", Text, primary_key=True),       # bid.id, or "#<position>" when it had none
     Column("position", Integer),                    # 1-based, in bids.details
-    Column("status", String(32)),                   # bidStatus code (or "late"), mapped; else empty
+    Column("status", Text),                   # bidStatus code (or "late"), mapped; else empty
     Column("status_raw", Text),
     Column("amount", Float),
-    Column("currency", String(16)),
-    Column("date", String(40)),                     # canonical instant (Vietnam time)
+    Column("currency", Text),
+    Column("date", Text),                     # canonical instant (Vietnam time)
     Column("date_raw", Text),
     Column("n_tenderers", Integer),                 # 0: no known tenderer; ≥ 2: a consortium
-    Column("contract_vendor_id", String(20)),       # the bids.vendor_id it was offered as, if any
+    Column("contract_vendor_id", Text),       # the bids.vendor_id it was offered as, if any
     *_BOOK(),
     sqlite_with_rowid=False,
 )
@@ -85,7 +89,7 @@ ocds_bid_tenderers = Table(
     Column("ocid", Text, primary_key=True),
     Column("bid_id", Text, primary_key=True),
     Column("position", Integer, primary_key=True),
-    Column("vendor_id", String(20)),                # vendors.vendor_id; empty when unknown
+    Column("vendor_id", Text),                # vendors.vendor_id; empty when unknown
     Column("party_id", Text),
     Column("name", Text),
     Column("ingest_id", Integer), Column("source_id", Integer),
@@ -97,11 +101,11 @@ ocds_awards = Table(
     Column("ocid", Text, primary_key=True),
     Column("award_id", Text, primary_key=True),     # award.id, or "#<position>"
     Column("position", Integer),
-    Column("status", String(32)),                   # awardStatus code (mapped); else empty
+    Column("status", Text),                   # awardStatus code (mapped); else empty
     Column("status_raw", Text),
-    Column("date", String(40)),
+    Column("date", Text),
     Column("amount", Float),
-    Column("currency", String(16)),
+    Column("currency", Text),
     Column("n_suppliers", Integer),
     Column("related_bids", Text),                   # bid ids separated by a space
     *_BOOK(),
@@ -113,7 +117,7 @@ ocds_award_suppliers = Table(
     Column("ocid", Text, primary_key=True),
     Column("award_id", Text, primary_key=True),
     Column("position", Integer, primary_key=True),
-    Column("vendor_id", String(20)),
+    Column("vendor_id", Text),
     Column("party_id", Text),
     Column("name", Text),
     Column("ingest_id", Integer), Column("source_id", Integer),
@@ -139,12 +143,12 @@ ocds_contracts = Table(
     Column("contract_ocds_id", Text, primary_key=True),   # contract.id, or "#<position>"
     Column("contract_id", Text),                    # contracts.contract_id offered, if any
     Column("award_id", Text),
-    Column("status", String(32)),
+    Column("status", Text),
     Column("status_raw", Text),
     Column("amount", Float),
-    Column("currency", String(16)),
-    Column("value_from", String(16)),               # "contract" or "award" (contract had none)
-    Column("date_signed", String(40)),
+    Column("currency", Text),
+    Column("value_from", Text),               # "contract" or "award" (contract had none)
+    Column("date_signed", Text),
     *_BOOK(),
     sqlite_with_rowid=False,
 )
@@ -156,7 +160,7 @@ ocds_contract_lines = Table(
     Column("ocid", Text, index=True),
     Column("item_ocds_id", Text),
     Column("unit_amount", Float),
-    Column("currency", String(16)),
+    Column("currency", Text),
     Column("unit_name", Text),
     Column("ingest_id", Integer), Column("source_id", Integer),
     sqlite_with_rowid=False,
@@ -164,7 +168,7 @@ ocds_contract_lines = Table(
 
 ocds_parties = Table(
     "ocds_parties", metadata,
-    Column("table_name", String(16), primary_key=True),    # "vendors" or "authorities"
+    Column("table_name", Text, primary_key=True),    # "vendors" or "authorities"
     Column("entity_id", Text, primary_key=True),           # vendor_id / authority_id
     Column("scheme", Text),
     Column("identifier", Text),

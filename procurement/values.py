@@ -53,8 +53,8 @@ def is_empty(raw: object) -> bool:
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DT = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?$")
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"
+    r"\s*([Zz]|[+-]\d{2}:?\d{2})?$")      # (any number of second fractions: .NET writes 7)
 _DMY_DT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
@@ -113,7 +113,7 @@ def parse_datetime(raw: object) -> str:
         day = _make_date(y, mo, d)
         tz = VN_TZ
         if off:
-            if off == "Z":
+            if off in ("Z", "z"):
                 tz = dt.timezone.utc
             else:
                 sign = 1 if off[0] == "+" else -1

@@ -441,3 +441,127 @@ def test_chunks_read_in_one_process_beside_the_side_database(tmp_path, monkeypat
     assert r1.report["tables"] == r2.report["tables"]
     assert _store_rows(whole) == _store_rows(parts)
     assert len(_store_rows(parts)["ocds_tenders"]) == 24
+
+
+# --- found by feeding hostile but plausible files (2026-11-30) -----------------------------------
+def test_odd_values_do_not_stop_the_ingest(tmp_path, sqlite_url):
+    """An identifier given as a list, numberOfTenderers beyond 64 bits, a lineNo beyond 64
+    bits, a VN-MST tax code written as a number (its leading 0 lost): no crash, each value
+    reported, quarantined or repaired."""
+    rels = [
+        {"ocid": "o-1", "tender": {"id": "t", "numberOfTenderers": 1e19},
+         "parties": [{"id": "P1", "name": "Co", "roles": ["tenderer"],
+                      "identifier": {"scheme": "VN-MST", "id": ["0101234565"]}}],
+         "bids": {"details": [{"id": "b1", "status": "valid", "tenderers": [{"id": "P1"}]}]}},
+        {"ocid": "o-2", "tender": {"id": "t"},
+         "parties": [{"id": "P2", "name": "Sao Khuê", "roles": ["tenderer"],
+                      "identifier": {"scheme": "VN-MST", "id": 100109106}}],
+         "bids": {"details": [{"id": "b1", "status": "valid", "tenderers": [{"id": "P2"}]}]}},
+    ]
+    r = ingest([str(_write(tmp_path / "r.jsonl", rels))], sqlite_url)
+    assert r.exit_code in (0, 3), r.message
+    assert any("numberOfTenderers" in w for w in r.report["warnings"])
+    assert _rows(sqlite_url, "ocds_tenders", "ocid", "number_of_tenderers") == [
+        ("o-1", None), ("o-2", None)]
+    assert ("o-2/0100109106",) in _rows(sqlite_url, "bids", "row_key")
+
+
+def test_a_key_repeated_across_vietnamese_and_foreign_rows_is_quarantined(tmp_path, sqlite_url):
+    """One company bidding twice in a process, named once by its VN-MST identifier and once by a
+    bare party id equal to its tax code: the second bid is a duplicate key, and a second ingest
+    changes nothing."""
+    rel = {"ocid": "o-1", "buyer": {"id": "B1", "name": "Buyer"},
+           "parties": [{"id": "P1", "name": "Công ty A", "roles": ["tenderer"],
+                        "identifier": {"scheme": "VN-MST", "id": "0101234565"}}],
+           "tender": {"id": "t1", "procurementMethod": "open"},
+           "bids": {"details": [
+               {"id": "b1", "status": "valid", "value": {"amount": 100, "currency": "VND"},
+                "tenderers": [{"id": "P1"}]},
+               {"id": "b2", "status": "valid", "value": {"amount": 999, "currency": "VND"},
+                "tenderers": [{"id": "0101234565", "name": "Công ty A"}]}]}}
+    f = _write(tmp_path / "r.jsonl", [rel])
+    r = ingest([str(f)], sqlite_url)
+    assert [q["reason"] for q in r.report["quarantine"] if q["table"] == "bids"] == ["duplicate_key"]
+    assert _rows(sqlite_url, "bids", "row_key", "price_vnd") == [("o-1/0101234565", 100)]
+    again = ingest([str(f)], sqlite_url)
+    assert all(c["updated"] == 0 for c in again.report["tables"].values())
+
+
+def test_single_objects_where_arrays_belong_and_long_fractions(tmp_path, sqlite_url):
+    """awards, contracts and bids.details written as one object (XML-to-JSON converters) are
+    read as arrays of one, and reported; a date-time with 7 fraction digits (.NET) is valid."""
+    rel = {"ocid": "o-1", "buyer": {"id": "B1", "name": "Buyer"},
+           "parties": [{"id": "P1", "name": "Công ty A", "roles": ["tenderer", "supplier"],
+                        "identifier": {"scheme": "VN-MST", "id": "0101234565"}}],
+           "tender": {"id": "t1", "procurementMethod": "open",
+                      "tenderPeriod": {"endDate": "2024-06-01T08:00:00.0000000+07:00"}},
+           "bids": {"details": {"id": "b1", "status": "valid", "tenderers": [{"id": "P1"}],
+                                "value": {"amount": 100, "currency": "VND"}}},
+           "awards": {"id": "a1", "status": "active", "suppliers": {"id": "P1"},
+                      "value": {"amount": 100, "currency": "VND"}},
+           "contracts": {"id": "c1", "awardID": "a1", "value": {"amount": 100, "currency": "VND"}}}
+    r = ingest([str(_write(tmp_path / "r.jsonl", [rel]))], sqlite_url)
+    assert r.exit_code == 0, r.report["quarantine"]
+    assert len(_rows(sqlite_url, "bids", "row_key")) == 1
+    assert _rows(sqlite_url, "contracts", "vendor_id") == [("0101234565",)]
+    assert _rows(sqlite_url, "tenders", "bid_deadline") == [("2024-06-01T08:00:00+07:00",)]
+    one = [w for w in r.report["warnings"] if "array of one" in w]
+    assert len(one) == 4 and any("awards.suppliers" in w for w in one)
+
+
+@pytest.mark.postgres
+def test_long_texts_on_postgresql(tmp_path, pg_url):
+    """What a publisher writes in the OCDS-only text columns has no length limit there."""
+    rel = {"ocid": "o-1", "date": "Monday, 03 June 2024 10:00:00 AM (GMT+07:00) Bangkok",
+           "buyer": {"id": "B1", "name": "Buyer"},
+           "tender": {"id": "t1", "procurementMethod": "open",
+                      "value": {"amount": 5, "currency": "Dólares americanos (USD)"}}}
+    r = ingest([str(_write(tmp_path / "r.jsonl", [rel]))], pg_url)
+    assert r.exit_code == 0, r.message
+    assert _rows(pg_url, "ocds_tenders", "release_date", "value_currency") == [
+        (rel["date"], "Dólares americanos (USD)")]
+
+
+@pytest.mark.postgres
+def test_an_older_postgresql_store_gets_its_varchar_widened(pg_url):
+    from sqlalchemy import create_engine, inspect, text
+    raw = create_engine(pg_url)
+    with raw.begin() as conn:        # the OCDS table as an older version created it
+        conn.execute(text('CREATE TABLE ocds_tenders (ocid TEXT PRIMARY KEY, '
+                          'release_date VARCHAR(40), value_currency VARCHAR(16))'))
+    raw.dispose()
+    eng = store.get_engine(pg_url)
+    cols = {c["name"]: c["type"] for c in inspect(eng).get_columns("ocds_tenders")}
+    assert getattr(cols["release_date"], "length", None) is None
+    assert getattr(cols["value_currency"], "length", None) is None
+    assert "has_bid_details" in cols                 # and the missing columns were added
+
+
+def test_amounts_written_as_text_read_as_their_currency_writes_them(tmp_path, sqlite_url):
+    """VND text as the contract's money (125.000 is a hundred and twenty-five thousand; 1,5 đồng
+    and NaN are quarantined as bad_amount); a currency written VNĐ is VND; other currencies with
+    English thousands commas."""
+    parties = [{"id": f"P{i}", "name": n, "roles": ["tenderer"],
+                "identifier": {"scheme": "VN-MST", "id": t}}
+               for i, (n, t) in enumerate([("A", "0101234565"), ("B", "0101234572"),
+                                           ("C", "0101234597"), ("D", "0100109106")], 1)]
+    bids = [{"id": f"b{i}", "status": "valid", "tenderers": [{"id": f"P{i}"}],
+             "value": {"amount": a, "currency": c}}
+            for i, (a, c) in enumerate([("1,5", "VND"), ("125.000", "VND"), ("NaN", "VND"),
+                                        (125000, "VNĐ")], 1)]
+    rels = [{"ocid": "o-1", "buyer": {"id": "B1", "name": "Buyer"}, "parties": parties,
+             "tender": {"id": "t1", "procurementMethod": "open",
+                        "value": {"amount": "1.000.000", "currency": "VND"}},
+             "bids": {"details": bids}},
+            {"ocid": "o-2", "buyer": {"id": "B1", "name": "Buyer"},
+             "tender": {"id": "t2", "value": {"amount": "1,234.50", "currency": "USD"}}}]
+    r = ingest([str(_write(tmp_path / "r.jsonl", rels))], sqlite_url)
+    assert r.exit_code == 3
+    assert sorted(q["reason"] for q in r.report["quarantine"]) == ["bad_amount", "bad_amount"]
+    assert _rows(sqlite_url, "bids", "vendor_id", "price_vnd") == [
+        ("0100109106", 125000), ("0101234572", 125000)]
+    assert _rows(sqlite_url, "tenders", "tender_id", "estimated_value_vnd") == [
+        ("o-1", 1000000), ("o-2", None)]
+    assert _rows(sqlite_url, "ocds_tenders", "ocid", "value_amount", "value_currency") == [
+        ("o-1", 1000000.0, "VND"), ("o-2", 1234.5, "USD")]
+    assert any("VNĐ → VND" in w for w in r.report["warnings"])
