@@ -1550,31 +1550,64 @@ def _read_lines(path: Path, legacy: bool, reader: _Reader, start: int = 0,
         if start:
             fh.seek(start)          # (at 0, after the byte order mark _open skipped)
         f = _lines_until(fh, end)
+    cut = None                      # the last line, when it is not JSON: the file is cut short
     try:
         for line_no, line in enumerate(f, start=first_line):
             if not line.strip():
                 continue
             try:
-                obj = orjson.loads(line)
+                objs = [orjson.loads(line)]
             except orjson.JSONDecodeError as e:
                 if first:
                     return False
                 if not legacy and not _valid_utf8(line):
                     raise _NotUtf8() from None
-                reader.m.notes.add("info", "dòng không phải JSON hợp lệ, bỏ qua / line that is not "
-                                           "valid JSON, skipped", f"{line_no}: {str(e)[:80]}")
-                continue
+                objs = _lenient_values(line)
+                if objs is None:
+                    reader.m.notes.add("info", "dòng không phải JSON hợp lệ, bỏ qua / line that is "
+                                               "not valid JSON, skipped", f"{line_no}: {str(e)[:80]}")
+                    cut = (line_no, str(e)[:80])
+                    continue
+                reader.m.notes.add("info", _LENIENT_LINE, str(line_no))
             first = False
+            cut = None
             reader.index = line_no - 1     # row numbers are line numbers
-            if isinstance(obj, list):
-                for o in obj:
-                    reader.value(o)
-                    reader.index = line_no - 1
-            else:
-                reader.value(obj)
+            for obj in objs:
+                if isinstance(obj, list):
+                    for o in obj:
+                        reader.value(o)
+                        reader.index = line_no - 1
+                else:
+                    reader.value(obj)
+                reader.index = line_no - 1
     finally:
         fh.close()
+    if cut is not None and (end is None or end >= path.stat().st_size):
+        raise UnreadableInput(
+            f"{path}: tệp dừng giữa chừng ở dòng {cut[0]}, một văn bản JSON bị cắt cụt ({cut[1]}): "
+            f"tệp tải về chưa trọn; hãy tải lại. / the file stops in the middle of a JSON text on "
+            f"line {cut[0]} ({cut[1]}): it is cut short; download it again.")
     return True
+
+
+_LENIENT_LINE = ("dòng có nhiều văn bản JSON liền nhau, dấu BOM giữa tệp hoặc lồng quá sâu, đã đọc "
+                 "/ line with JSON texts run together, a byte order mark inside the file or very "
+                 "deep nesting, read")
+
+
+def _lenient_values(line: bytes) -> list | None:
+    """The JSON values of a line ``orjson`` refused, read by the streaming parser (texts run
+    together ``}{``, a byte order mark left by ``cat a.jsonl b.jsonl``, nesting deeper than
+    orjson's 1,024 levels); None when it is not JSON (a line cut short)."""
+    import ijson
+    text = line.replace(b"\xef\xbb\xbf", b"").strip()
+    if not text:
+        return None
+    try:
+        values = list(ijson.items(io.BytesIO(text), "", multiple_values=True, use_float=True))
+    except Exception:           # ijson's errors, or a recursion limit
+        return None
+    return values or None
 
 
 def _lines_until(f, end: int | None):

@@ -565,3 +565,22 @@ def test_amounts_written_as_text_read_as_their_currency_writes_them(tmp_path, sq
     assert _rows(sqlite_url, "ocds_tenders", "ocid", "value_amount", "value_currency") == [
         ("o-1", 1000000.0, "VND"), ("o-2", 1234.5, "USD")]
     assert any("VNĐ → VND" in w for w in r.report["warnings"])
+
+
+def test_json_lines_run_together_a_bom_inside_and_a_file_cut_short(tmp_path, sqlite_url):
+    """`}{` on one line and a byte order mark inside the file (``cat a.jsonl b.jsonl``) are
+    read, with a note; a file whose last line stops in the middle of a JSON text is cut short:
+    exit 4, nothing lands."""
+    a, b, c = (json.dumps(dict(VN_RELEASE, ocid=o), ensure_ascii=False) for o in "abc")
+    p = tmp_path / "joined.jsonl"
+    p.write_bytes((a + "\n" + b + c + "\n").encode() + b"\xef\xbb\xbf"
+                  + json.dumps(dict(VN_RELEASE, ocid="d")).encode() + b"\n")
+    src = read_ocds(p)
+    assert [len(rt) for rt in src.tables if rt.table == "tenders"] == [4]
+    assert sum("JSON texts run together" in w for w in src.warnings) == 2
+    src.close()
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text(a + "\n" + b[: len(b) // 2], encoding="utf-8")
+    r = ingest([str(cut)], sqlite_url)
+    assert r.exit_code == 4 and "cut short" in r.message and "line 2" in r.message
+    assert _rows(sqlite_url, "tenders", "tender_id") == []
