@@ -1352,6 +1352,8 @@ class _Reader:
         self.kinds: Counter = Counter()
         self.meta: dict = {}
         self._merger = None
+        # releases of the top-level object being streamed: links (url only) and embedded ones
+        self.linked = self.embedded = 0
 
     def value(self, obj, key: str | None = None) -> None:
         """One JSON value: a package, record, release or something else."""
@@ -1384,6 +1386,9 @@ class _Reader:
             self.release(obj)
             return
         self.index += 1
+        if _RELEASE_KEYS & obj.keys():
+            self.m.notes.add("info", _NO_OCID, f"#{self.index}")
+            return
         self.m.notes.add("info", "đối tượng JSON không phải release, record hay package OCDS, bỏ "
                                  "qua / JSON object that is not an OCDS release, record or "
                                  "package, skipped", f"#{self.index}")
@@ -1398,11 +1403,19 @@ class _Reader:
 
     def top(self, meta: dict, streamed: list[str]) -> None:
         """The rest of a top-level object whose releases/records were streamed."""
+        try:
+            self._top(meta, streamed)
+        finally:
+            self.linked = self.embedded = 0
+
+    def _top(self, meta: dict, streamed: list[str]) -> None:
         if "compiledRelease" in meta or "versionedRelease" in meta:
             self.record(meta, releases_streamed=True)   # a bare record (some omit its ocid)
         elif "ocid" in meta:
             if streamed:
                 self.kinds["record"] += 1   # a record with embedded releases, already spooled
+                if self.linked and not self.embedded:     # ... or with links only
+                    self.m.notes.add("info", _LINKED_ONLY, _s(meta.get("ocid")) or "")
             else:
                 self.value(meta)
         elif streamed:
@@ -1428,10 +1441,7 @@ class _Reader:
         rels = [r for r in _l(rec.get("releases")) if isinstance(r, dict)]
         embedded = [r for r in rels if set(r) - {"url", "date", "tag"}]
         if not embedded:
-            self.m.notes.add("info", "record chỉ có liên kết tới các release, không có "
-                                     "compiledRelease: không đọc được nếu không tải về (bỏ qua) / "
-                                     "record with linked releases only and no compiledRelease: "
-                                     "cannot be read without downloading (skipped)", ocid or "")
+            self.m.notes.add("info", _LINKED_ONLY, ocid or "")
             return
         for r in embedded:
             r.setdefault("ocid", ocid)
@@ -1441,7 +1451,9 @@ class _Reader:
         self.index += 1
         if len(rel) <= 3 and not set(rel) - {"url", "date", "tag"}:
             self.kinds["linked_release"] += 1     # a record's link to a release: nothing to read
+            self.linked += 1
             return
+        self.embedded += 1
         if _is_versioned(rel):
             self.kinds["versioned"] += 1
             self.compiled_release(_unversion(rel), self.index, _s(rel.get("ocid")))
@@ -1454,8 +1466,7 @@ class _Reader:
         import orjson
         ocid = _s(rel.get("ocid"))
         if ocid is None:
-            self.m.notes.add("info", "bản phát hành không có ocid, bỏ qua / release without an "
-                                     "ocid, skipped", f"#{self.index}")
+            self.m.notes.add("info", _NO_OCID, f"#{self.index}")
             return
         self.kinds["release"] += 1
         self.spool.add(ocid, self.index, orjson.dumps(rel))
@@ -1589,6 +1600,14 @@ def _read_lines(path: Path, legacy: bool, reader: _Reader, start: int = 0,
             f"line {cut[0]} ({cut[1]}): it is cut short; download it again.")
     return True
 
+
+#: Keys that only a release has: an object with them but no ocid is a release without one.
+_RELEASE_KEYS = frozenset({"tag", "tender", "buyer", "awards", "contracts", "bids", "planning",
+                           "parties", "initiationType"})
+_NO_OCID = "bản phát hành không có ocid, bỏ qua / release without an ocid, skipped"
+_LINKED_ONLY = ("record chỉ có liên kết tới các release, không có compiledRelease: không đọc được "
+                "nếu không tải về (bỏ qua) / record with linked releases only and no "
+                "compiledRelease: cannot be read without downloading (skipped)")
 
 _LENIENT_LINE = ("dòng có nhiều văn bản JSON liền nhau, dấu BOM giữa tệp hoặc lồng quá sâu, đã đọc "
                  "/ line with JSON texts run together, a byte order mark inside the file or very "

@@ -584,3 +584,23 @@ def test_json_lines_run_together_a_bom_inside_and_a_file_cut_short(tmp_path, sql
     r = ingest([str(cut)], sqlite_url)
     assert r.exit_code == 4 and "cut short" in r.message and "line 2" in r.message
     assert _rows(sqlite_url, "tenders", "tender_id") == []
+
+
+def test_release_without_ocid_and_bare_record_of_links_are_reported(tmp_path):
+    """A compiled release without an ocid says so (not "not OCDS"); a top-level record with
+    only links to its releases is reported, a record with a compiled release is not."""
+    p = tmp_path / "r.json"
+    p.write_text("\n".join(json.dumps(o) for o in [
+        {"ocid": "ocds-x-1", "compiledRelease": {"ocid": "ocds-x-1", "tag": ["compiled"],
+                                                 "tender": {"id": "t1"}},
+         "releases": [{"url": "http://example.org/1.json", "date": "2024-01-01T00:00:00Z"}]},
+        {"ocid": "ocds-x-9", "releases": [{"url": "http://example.org/r.json",
+                                           "date": "2024-01-01T00:00:00Z", "tag": ["tender"]}]},
+        {"tag": ["compiled"], "tender": {"id": "t2"}},
+    ]), encoding="utf-8")
+    src = read_ocds(p)
+    assert [len(rt) for rt in src.tables if rt.table == "tenders"] == [1]
+    linked = [w for w in src.warnings if "linked releases only" in w]
+    assert len(linked) == 1 and "ocds-x-9" in linked[0]
+    assert any("release without an ocid" in w for w in src.warnings)
+    assert not any("not an OCDS release" in w for w in src.warnings)
