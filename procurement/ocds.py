@@ -774,8 +774,9 @@ class _Mapper:
         elif pid and pid.upper().startswith("VN-MST-"):
             vid, vn, scheme, ident_id = pid[7:], True, "VN-MST", pid[7:]
         elif scheme and ident_id:
-            raw_scheme = _s(ident.get("scheme"))
-            vid = ident_id if ident_id.upper().startswith(scheme + "-") else f"{raw_scheme}-{ident_id}"
+            # The scheme as the id's prefix in one form (upper case, no spaces), the one the
+            # export writes: read back, the file gives the same vendor ids.
+            vid = ident_id if ident_id.upper().startswith(scheme + "-") else f"{scheme}-{ident_id}"
         elif pid:
             vid = pid
         elif ident_id:

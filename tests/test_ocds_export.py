@@ -143,3 +143,28 @@ def test_foreign_data_exports_valid_and_keeps_its_schemes(tmp_path):
     assert [list(e.path) for r in releases for e in v.iter_errors(r)] == []
     schemes = {p.get("identifier", {}).get("scheme") for r in releases for p in r.get("parties", [])}
     assert "AM-TIN" in schemes and "VN-MST" not in schemes
+
+
+def test_foreign_ids_round_trip_whatever_the_case_and_length_of_their_scheme(tmp_path):
+    """A supplier whose scheme is written in lower case, or long with spaces (Colombia's
+    "Cédula de Ciudadanía"), has the same vendor id after export and import."""
+    rel = {"ocid": "o-1", "tag": ["compiled"], "buyer": {"id": "B1", "name": "Buyer"},
+           "parties": [{"id": "S1", "name": "Foreign Co", "roles": ["supplier"],
+                        "identifier": {"scheme": "gb-coh", "id": "01234567"}},
+                       {"id": "S2", "name": "Persona", "roles": ["supplier"],
+                        "identifier": {"scheme": "Cédula de Ciudadanía", "id": "79123456"}}],
+           "tender": {"id": "t1", "procurementMethod": "open"},
+           "awards": [{"id": "a1", "status": "active", "suppliers": [{"id": "S1"}]},
+                      {"id": "a2", "status": "active", "suppliers": [{"id": "S2"}]}],
+           "contracts": [{"id": "c1", "awardID": "a1", "value": {"amount": 100, "currency": "VND"}},
+                         {"id": "c2", "awardID": "a2", "value": {"amount": 50, "currency": "VND"}}]}
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(rel, ensure_ascii=False) + "\n", encoding="utf-8")
+    a, b = f"sqlite:///{tmp_path}/a.db", f"sqlite:///{tmp_path}/b.db"
+    ingest([str(src)], a)
+    export_ocds(store.get_engine(a), tmp_path / "out.json")
+    ingest([str(tmp_path / "out.json")], b)
+    for name in ("vendors", "contracts"):
+        assert _contract_rows(a, name) == _contract_rows(b, name), name
+    texts = {v for row in _contract_rows(a, "vendors") for v in row if isinstance(v, str)}
+    assert "GB-COH-01234567" in texts          # the scheme in one form: upper case, no spaces
