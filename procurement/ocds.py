@@ -1563,24 +1563,41 @@ def _read_lines(path: Path, legacy: bool, reader: _Reader, start: int = 0,
             fh.seek(start)          # (at 0, after the byte order mark _open skipped)
         f = _lines_until(fh, end)
     cut = None                      # the last line, when it is not JSON: the file is cut short
+    seen_utf8 = False               # a line with letters beyond ASCII in UTF-8 was read
     try:
         for line_no, line in enumerate(f, start=first_line):
             if not line.strip():
                 continue
+            if not seen_utf8 and not legacy and not line.isascii():
+                seen_utf8 = _valid_utf8(line)
             try:
                 objs = [orjson.loads(line)]
             except orjson.JSONDecodeError as e:
                 if first:
                     return False
                 if not legacy and not _valid_utf8(line):
-                    raise _NotUtf8() from None
-                objs = _lenient_values(line)
+                    fixed = line.decode("utf-8", "replace")
+                    if not (seen_utf8 or _has_utf8_text(fixed)):
+                        raise _NotUtf8() from None
+                    # UTF-8 (earlier lines, or this one, have its letters) with a stray byte:
+                    # this line read with U+FFFD for it, not the whole file as Latin-1.
+                    reader.m.notes.add("info", _STRAY_BYTE, str(line_no))
+                    line = fixed.encode("utf-8")
+                    try:
+                        objs = [orjson.loads(line)]
+                    except orjson.JSONDecodeError:
+                        objs = None
+                else:
+                    objs = None
                 if objs is None:
-                    reader.m.notes.add("info", "dòng không phải JSON hợp lệ, bỏ qua / line that is "
-                                               "not valid JSON, skipped", f"{line_no}: {str(e)[:80]}")
-                    cut = (line_no, str(e)[:80])
-                    continue
-                reader.m.notes.add("info", _LENIENT_LINE, str(line_no))
+                    objs = _lenient_values(line)
+                    if objs is None:
+                        reader.m.notes.add("info", "dòng không phải JSON hợp lệ, bỏ qua / line that "
+                                                   "is not valid JSON, skipped",
+                                           f"{line_no}: {str(e)[:80]}")
+                        cut = (line_no, str(e)[:80])
+                        continue
+                    reader.m.notes.add("info", _LENIENT_LINE, str(line_no))
             first = False
             cut = None
             reader.index = line_no - 1     # row numbers are line numbers
@@ -1613,6 +1630,16 @@ _LINKED_ONLY = ("record chỉ có liên kết tới các release, không có com
 _LENIENT_LINE = ("dòng có nhiều văn bản JSON liền nhau, dấu BOM giữa tệp hoặc lồng quá sâu, đã đọc "
                  "/ line with JSON texts run together, a byte order mark inside the file or very "
                  "deep nesting, read")
+
+
+_STRAY_BYTE = ("dòng UTF-8 có byte lạ, đã thay bằng «\ufffd» / UTF-8 line with a stray byte, "
+               "replaced by '\ufffd'")
+
+
+def _has_utf8_text(text: str) -> bool:
+    """Whether a line decoded as UTF-8 (bad bytes replaced) has letters beyond ASCII: then it
+    is UTF-8 with a stray byte, not a file in a legacy encoding."""
+    return any(ord(c) > 127 and c != "\ufffd" for c in text)
 
 
 def _lenient_values(line: bytes) -> list | None:

@@ -604,3 +604,18 @@ def test_release_without_ocid_and_bare_record_of_links_are_reported(tmp_path):
     assert len(linked) == 1 and "ocds-x-9" in linked[0]
     assert any("release without an ocid" in w for w in src.warnings)
     assert not any("not an OCDS release" in w for w in src.warnings)
+
+
+def test_a_stray_byte_in_a_utf8_file_spoils_one_value_not_the_file(tmp_path, sqlite_url):
+    """A UTF-8 JSON lines file with one Latin-1 byte: that line is read with U+FFFD for the
+    byte, and reported; the other lines keep their Vietnamese (not read as ISO-8859-1)."""
+    p = tmp_path / "stray.jsonl"
+    p.write_bytes(
+        json.dumps({"ocid": "o-1", "buyer": {"id": "B1", "name": "Sở Giáo dục và Đào tạo"},
+                    "tender": {"id": "t1"}}, ensure_ascii=False).encode() + b"\n"
+        + b'{"ocid":"o-2","buyer":{"id":"B2","name":"Caf\xe9"},"tender":{"id":"t2"}}\n')
+    r = ingest([str(p)], sqlite_url)
+    assert r.exit_code == 0
+    assert _rows(sqlite_url, "authorities", "name") == [("Caf\ufffd",), ("Sở Giáo dục và Đào tạo",)]
+    assert any("stray byte" in w and ": 2 " in w for w in r.report["warnings"])
+    assert not any("ISO-8859-1" in w for w in r.report["warnings"])
