@@ -8,16 +8,41 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+#: argparse's messages (English) and their Vietnamese, for the errors a person meets.
+_ARGPARSE_VI = [
+    (re.compile(r"the following arguments are required: (.+)"), "thiếu tham số bắt buộc: {0}"),
+    (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"),
+     "tham số {0}: giá trị {1} không hợp lệ, hãy chọn một trong {2}"),
+    (re.compile(r"argument (\S+): invalid (\w+) value: (.+)"),
+     "tham số {0}: giá trị {2} không hợp lệ (cần kiểu {1})"),
+    (re.compile(r"argument (\S+): expected one argument"), "tham số {0} cần một giá trị"),
+    (re.compile(r"unrecognized arguments: (.+)"), "tham số không nhận ra: {0}"),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"),
+     "không dùng được tham số {0} cùng với {1}"),
+    (re.compile(r"one of the arguments (.+) is required"), "cần một trong các tham số {0}"),
+]
+
+
+def _vi(message: str) -> str:
+    """argparse's message in Vietnamese (the message itself when it is not a known one)."""
+    for pattern, vi in _ARGPARSE_VI:
+        m = pattern.fullmatch(message)
+        if m:
+            return vi.format(*m.groups())
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # exit 2 with a bilingual hint
+    def error(self, message):  # exit 2, Vietnamese first, then English, then a hint
         self.print_usage(sys.stderr)
-        print(f"{self.prog}: lỗi dòng lệnh / command-line error: {message}\n"
+        print(f"{self.prog}: lỗi dòng lệnh: {_vi(message)} / command-line error: {message}\n"
               f"Xem / see: {self.prog} --help", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
@@ -189,8 +214,36 @@ COMMANDS = {"ingest": _cmd_ingest, "flags": _cmd_flags, "generate": _cmd_generat
             "demo": _cmd_demo}
 
 
+#: Commands that read a store: a SQLite file that is not there is a mistyped --db, not an empty
+#: store to create (ingest and demo create theirs).
+_READS_A_STORE = frozenset({"flags", "map", "report", "run", "review", "diff", "export-ocds",
+                            "serve"})
+
+
+def _missing_sqlite_file(db: str | None) -> Path | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from procurement.store import resolve_db_url
+    try:
+        url = make_url(resolve_db_url(db))
+    except ArgumentError:
+        return None                        # said by the command itself
+    name = url.database
+    if url.get_backend_name() != "sqlite" or not name or name == ":memory:" \
+            or name.startswith("file:") or url.query.get("mode") == "memory":
+        return None
+    return None if Path(name).exists() else Path(name)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in _READS_A_STORE and (missing := _missing_sqlite_file(getattr(args, "db", None))):
+        print(f"Không có cơ sở dữ liệu ở {missing}: hãy kiểm tra --db (hoặc HOCBA_DB), hoặc nhập "
+              f"dữ liệu trước bằng «hocba-audit ingest THƯ_MỤC --db …» / no database at {missing}: "
+              f"check --db (or HOCBA_DB), or ingest data first with 'hocba-audit ingest FOLDER "
+              f"--db …'.", file=sys.stderr)
+        return EXIT_USAGE
     handlers = dict(COMMANDS)
     for module in _command_modules():
         for name in getattr(module, "NAMES", (module.NAME,)):
@@ -202,6 +255,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("Đã dừng / interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:        # `hocba-audit flags … | head`: the reader has what it wanted
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as e:           # an --out that is a file, a folder that cannot be made, …
+        where = e.filename or ""
+        print(f"Không đọc hoặc ghi được {where} ({e.strerror or e}); hãy kiểm tra đường dẫn và "
+              f"quyền truy cập / cannot read or write {where} ({e.strerror or e}); check the path "
+              f"and its permissions.", file=sys.stderr)
         return EXIT_FAILED
     except Exception as e:  # the package's errors become a message, not a traceback
         from sqlalchemy.exc import OperationalError, ArgumentError

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .cli import add_db
 
 import sys
+from pathlib import Path
 
 NAME = "export-ocds"
 
@@ -38,6 +39,7 @@ def run(args) -> int:
               file=sys.stderr)
         return 1
     if counts["releases"] == 0:
+        Path(args.out).unlink(missing_ok=True)      # no empty package left as if it were an export
         print("Kho chưa có gói thầu hay hợp đồng nào để xuất; hãy nhập dữ liệu trước "
               "(hocba-audit ingest). / The store has no tender or contract to export; ingest "
               "data first (hocba-audit ingest).", file=sys.stderr)

@@ -1,5 +1,7 @@
-"""Paths anchored at the repository root, never the working directory (papermill runs
-notebooks from wherever it is started)."""
+"""Paths of the code (notebooks, settings) anchored at the repository root, never the working
+directory (papermill runs notebooks from wherever it is started); what a command writes by
+default (``data/``, ``reports/``) goes under the working directory, as the default store
+``data/hocba.db`` does (:func:`work_dir`)."""
 from __future__ import annotations
 
 import subprocess
@@ -7,10 +9,13 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
-REPORTS_DIR = ROOT / "reports"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 SETTINGS_DIR = ROOT / "settings"
+
+
+def work_dir(name: str) -> Path:
+    """``data`` or ``reports`` under the working directory, where output goes by default."""
+    return Path.cwd() / name
 
 
 @lru_cache(maxsize=1)

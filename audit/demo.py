@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .config import DATA_DIR, REPORTS_DIR
+from .config import work_dir
 
 
 def run(scale: str = "small", seed: int = 2025, db_url: str | None = None,
@@ -14,9 +14,9 @@ def run(scale: str = "small", seed: int = 2025, db_url: str | None = None,
     from procurement.synthetic import generate
 
     t0 = time.perf_counter()
-    data_dir = DATA_DIR / f"demo-{scale}"
-    db_url = db_url or f"sqlite:///{DATA_DIR / 'demo.db'}"
-    out_dir = Path(out) if out else REPORTS_DIR / "demo"
+    data_dir = work_dir("data") / f"demo-{scale}"
+    db_url = db_url or f"sqlite:///{work_dir('data') / 'demo.db'}"
+    out_dir = Path(out) if out else work_dir("reports") / "demo"
     print(f"1/4 Tạo dữ liệu tổng hợp ({scale}, seed {seed}) / generating synthetic data → {data_dir}")
     res = generate(scale, seed, data_dir)
     print(f"2/4 Nhập vào / ingesting into {db_url}")

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, fields
 from json.encoder import encode_basestring
 from operator import attrgetter
@@ -78,13 +79,24 @@ def _cell(value) -> str:
     return "'" + s if s.startswith(_FORMULA_START) else s
 
 
+def evidence_cell(evidence: list[str]) -> str:
+    """The references separated by spaces (interfaces.md, "Findings").  A key may hold a space
+    (a person's name in ``vendor_people:…/founding_member/ĐẶNG QUỐC KHOẺ/1976-08-25``): inside a
+    reference, ``%`` and white space are percent-encoded (``%25``, ``%20``), so that splitting
+    the cell on spaces gives the references back (``urllib.parse.unquote`` gives the key)."""
+    return " ".join(_REF_ESCAPE.sub(lambda m: f"%{ord(m.group()):02X}", r) for r in evidence)
+
+
+_REF_ESCAPE = re.compile(r"[%\s]")
+
+
 def write_csv(findings: list[Finding], path: Path) -> None:
     """``findings.csv``: UTF-8 with BOM, the interface's columns, formula-safe text cells."""
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
         for x in sort_findings(findings):
-            w.writerow([_cell(" ".join(x.evidence) if c == "evidence" else getattr(x, c))
+            w.writerow([_cell(evidence_cell(x.evidence) if c == "evidence" else getattr(x, c))
                         for c in CSV_COLUMNS])
 
 

@@ -36,7 +36,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .config import NOTEBOOKS_DIR, REPORTS_DIR, ROOT, code_version
+from .config import NOTEBOOKS_DIR, ROOT, code_version, work_dir
 from .i18n import Labels
 
 NOTEBOOKS = ("inspection", "pilot_evaluation")
@@ -172,7 +172,7 @@ def render_report(name: str = "inspection", *, db_url: str | None = None, provin
     params = {"db_url": url, "province": code or "", "school_year": year or "", "lang": lang,
               "privacy": privacy, "settings": settings or "", "run_id": run_id or ""}
     rid = report_run_id(params)
-    run_dir = Path(archive_dir or REPORTS_DIR) / _archive_name(name, code) / rid
+    run_dir = Path(archive_dir or work_dir("reports")) / _archive_name(name, code) / rid
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "parameters.json").write_text(json.dumps(params, ensure_ascii=False, indent=1), encoding="utf-8")
     t1 = time.perf_counter()
@@ -342,7 +342,7 @@ def run_scheduled(db_url: str | None, provinces: str = "all", *, jobs: int = 1, 
     url = store.resolve_db_url(db_url)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    archive = Path(archive_dir) if archive_dir else REPORTS_DIR
+    archive = Path(archive_dir) if archive_dir else work_dir("reports")
     wanted = province_list(url, provinces)
     if run_id:
         prepare(url, privacy=privacy, need_findings=False)

@@ -177,6 +177,12 @@ def load_settings(path: str | Path | None = None, *, as_of: str | dt.date | None
             raise SettingsError(f"{path}: không tìm thấy tệp cấu hình / settings file not found") from None
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"{path}: TOML không hợp lệ / invalid TOML: {e}") from None
+        except UnicodeDecodeError:
+            raise SettingsError(f"{path}: tệp cấu hình không phải UTF-8; hãy lưu lại dưới dạng UTF-8 "
+                                f"/ the settings file is not UTF-8; save it as UTF-8") from None
+        except OSError as e:        # a folder, no permission
+            raise SettingsError(f"{path}: không đọc được tệp cấu hình ({e.strerror}) / cannot read "
+                                f"the settings file ({e.strerror})") from None
         _merge(raw, copy.deepcopy(override), "")
     if as_of is not None:
         raw["as_of"] = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)

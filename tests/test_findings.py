@@ -200,3 +200,59 @@ def test_ingest_report_path_errors(tmp_path):
     (tmp_path / "afile").write_text("x")
     assert main(["ingest", str(folder), "--db", db, "--report",
                  str(tmp_path / "afile" / "r.json"), "--quiet"]) == 1
+
+
+def test_evidence_cell_splits_back_into_its_references():
+    """A key with a space (a person's name) or a % is percent-encoded inside its reference."""
+    from urllib.parse import unquote
+
+    from audit.findings import evidence_cell
+    refs = ["tenders:T1", "vendor_people:0100109106/founding_member/ĐẶNG QUỐC KHOẺ/1976-08-25",
+            "directives:12/50% giảm", "bids:T1/0100109106"]
+    cell = evidence_cell(refs)
+    assert "ĐẶNG%20QUỐC%20KHOẺ" in cell and "50%25%20giảm" in cell
+    assert [unquote(r) for r in cell.split(" ")] == refs
+    assert evidence_cell(["tenders:T1", "bids:T1/0100109106"]) == "tenders:T1 bids:T1/0100109106"
+
+
+def test_command_line_errors_are_vietnamese_first(tmp_path, capsys):
+    """argparse's own messages come in Vietnamese, then in English (exit 2)."""
+    import pytest
+    for argv, vi in ((["flags", "--db", "x"], "thiếu tham số bắt buộc: --out"),
+                     (["report", "--lang", "fr", "--out", "y"], "giá trị 'fr' không hợp lệ"),
+                     (["run", "--jobs", "abc", "--out", "x"], "giá trị 'abc' không hợp lệ"),
+                     (["flags", "--db", "x", "--out", "y", "--bogus"], "tham số không nhận ra")):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2
+        err = capsys.readouterr().err
+        assert vi in err and "command-line error" in err
+        assert err.index(vi) < err.index("command-line error")
+
+
+def test_unusable_paths_are_messages_not_tracebacks(tmp_path, capsys):
+    folder = _folder(tmp_path / "in")
+    db = f"sqlite:///{tmp_path}/p.db"
+    assert main(["ingest", str(folder), "--db", db, "--quiet"]) == 0
+    (tmp_path / "afile").write_text("x")
+    assert main(["flags", "--db", db, "--out", str(tmp_path / "afile")]) == 1
+    assert "cannot read or write" in capsys.readouterr().err
+    bad = tmp_path / "latin.toml"
+    bad.write_bytes(b'as_of = "2024-06-01" # \xe0\xff\n')
+    for settings in (bad, tmp_path):
+        assert main(["flags", "--db", db, "--out", str(tmp_path / "o"),
+                     "--settings", str(settings)]) == 2
+    err = capsys.readouterr().err
+    assert "not UTF-8" in err and "cannot read the settings file" in err
+
+
+
+def test_a_mistyped_db_is_said_not_created(tmp_path, capsys):
+    """A command that reads a store, given a SQLite file that is not there, exits 2 and makes
+    nothing (ingest creates its store)."""
+    db = tmp_path / "typo" / "x.db"
+    for argv in (["flags", "--out", str(tmp_path / "o")], ["map", "--out", str(tmp_path / "m.html")],
+                 ["export-ocds", "--out", str(tmp_path / "e.json")]):
+        assert main([*argv, "--db", f"sqlite:///{db}"]) == 2
+        assert "no database at" in capsys.readouterr().err
+    assert not db.parent.exists()

@@ -121,9 +121,14 @@ def test_command(world, tmp_path, capsys):
     assert main(["export-ocds", "--db", world["a"], "--out", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["releases"]
     assert "release" in capsys.readouterr().out
+    missing = f"sqlite:///{tmp_path}/missing.db"          # a mistyped --db: no store made
+    assert main(["export-ocds", "--db", missing, "--out", str(tmp_path / "m.json")]) == 2
+    assert "ingest" in capsys.readouterr().err and not (tmp_path / "missing.db").exists()
     empty = f"sqlite:///{tmp_path}/empty.db"
+    store.get_engine(empty)                                  # a store with nothing in it
     assert main(["export-ocds", "--db", empty, "--out", str(tmp_path / "e.json")]) == 1
     assert "ingest" in capsys.readouterr().err
+    assert not (tmp_path / "e.json").exists()               # no empty package left behind
     with pytest.raises(SystemExit) as e:
         main(["export-ocds", "--db", empty])
     assert e.value.code == 2

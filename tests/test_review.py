@@ -135,7 +135,8 @@ def test_review_command_line_errors_exit_2(chain, capsys):
         with pytest.raises(SystemExit) as e:
             main(argv)
         assert e.value.code == 2
-    assert "lỗi dòng lệnh / command-line error" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "lỗi dòng lệnh" in err and "command-line error" in err
 
 
 def test_verify_command_on_an_intact_chain(chain, capsys):
