@@ -292,9 +292,18 @@ def _collect_text_rows(rt: RawTable, rows: list[list[str]], first_row: int, cols
 
 def read_csv_folder(path: Path) -> SourceData:
     src = SourceData(str(path), "csv_folder", sha256_of(path))
-    files = sorted(p for p in path.iterdir() if p.is_file())
+    entries = sorted(path.iterdir())
+    files = [p for p in entries if p.is_file()]
+    # Subfolders are not read (one folder is one input), and a link to nothing is no file:
+    # both are listed with the ignored files.
+    src.ignored.extend(str(p) for p in entries if not p.is_file())
     if not files:
-        raise UnreadableInput(f"{path}: thư mục rỗng / the folder is empty")
+        n = len(entries)
+        vi = f" (chỉ có {n} thư mục con hoặc liên kết hỏng, không được đọc)" if n else ""
+        en = f" (only {n} subfolder(s) or broken link(s), which are not read)" if n else ""
+        raise UnreadableInput(f"{path}: thư mục không có tệp nào để đọc{vi}; hãy cho thư mục chứa "
+                              f"các tệp .csv. / {path}: the folder has no file to read{en}; give "
+                              f"the folder that holds the .csv files.")
     for p in files:
         if p.name == "dataset.json":
             try:

@@ -883,3 +883,16 @@ def test_every_cell_of_a_landed_row_is_kept(tmp_path, db):
         {"column_6": "ô trống", "ghi_chu": "đã xác minh", "name (2)": "Tên khác",
          "column_9": "ô thừa"},
         {"ghi_chu": "mới"}]
+
+
+def test_subfolders_and_broken_links_are_listed_as_ignored(tmp_path, db):
+    only = tmp_path / "only"
+    (only / "sub").mkdir(parents=True)
+    res = run([only], db)
+    assert res.exit_code == EXIT_UNREADABLE and "subfolder" in res.message
+    folder = write(tmp_path / "in", {"schools": BASE["schools"]})
+    (folder / "old").mkdir()
+    (folder / "gone.csv").symlink_to(tmp_path / "nowhere.csv")
+    res = run([folder], db)
+    assert res.exit_code == EXIT_OK
+    assert sorted(Path(p).name for p in res.report["ignored"]) == ["gone.csv", "old"]
