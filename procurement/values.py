@@ -397,14 +397,14 @@ def parse_commune(raw: object, province_code: str | None) -> str:
     if _is_whole_number(raw):
         raw = str(int(raw))
     if not isinstance(raw, str):
-        raise ValueProblem("commune_not_in_province", province=province_code or "")
+        raise ValueProblem("commune_not_in_province", province=province_code or "—")
     s = raw.strip()
     if not s.isdigit() or len(s) > 5:
-        raise ValueProblem("commune_not_in_province", province=province_code or "")
+        raise ValueProblem("commune_not_in_province", province=province_code or "—")
     code = s.zfill(5)
     actual = geo.commune_province(code)
     if actual is None or (province_code is not None and actual != province_code):
-        raise ValueProblem("commune_not_in_province", province=province_code or "")
+        raise ValueProblem("commune_not_in_province", province=province_code or "—")
     return code
 
 
