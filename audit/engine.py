@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -40,7 +41,8 @@ PARALLEL_ROWS = 200_000
 
 
 def compute(frames: Frames, settings: Settings, *, codes: list[str] | None = None,
-            timings: dict | None = None, ctx: Context | None = None, workers: int | None = None
+            timings: dict | None = None, ctx: Context | None = None, workers: int | None = None,
+            meanwhile: list[Callable[[], None]] | None = None
             ) -> tuple[list[F.Finding], list[dict]]:
     """Every flag (or those in ``codes``) over ``frames``: (findings, not_computed).
 
@@ -52,7 +54,11 @@ def compute(frames: Frames, settings: Settings, *, codes: list[str] | None = Non
     ``workers``: processes computing the flags (None: two for a large store on a machine with
     two cores, ``HOCBA_WORKERS`` when set; see procurement/parallel.py).  Each process takes the
     next flag not yet computed (those that read the most rows first); the findings are the
-    same, in the same order, as in one process."""
+    same, in the same order, as in one process.
+
+    ``meanwhile``: calls made (and removed from the list) while the workers compute, in this
+    process, which would otherwise only wait (the first audit writes its frames snapshot
+    there); made before the flags when one process computes them."""
     registry = load_flags()
     ctx = ctx if ctx is not None else Context(frames, settings)
     not_computed: list[dict] = []
@@ -76,11 +82,14 @@ def compute(frames: Frames, settings: Settings, *, codes: list[str] | None = Non
         order = sorted(todo, key=lambda c: -weight[c])
         try:
             with parallel.fork_pool(workers, (ctx, registry), [frames.engine]) as pool:
-                done = dict(pool.map(_flag_in_worker, order))
+                results = pool.map(_flag_in_worker, order)     # every flag submitted now
+                _run_all(meanwhile)
+                done = dict(results)
         except parallel.BrokenProcessPool as e:
             parallel.lost(e)
             workers = 1
     if workers < 2 or len(todo) < 2:
+        _run_all(meanwhile)
         done = {code: _flag(ctx, registry[code]) for code in todo}
     out: list[F.Finding] = []
     for code in todo:
@@ -93,6 +102,11 @@ def compute(frames: Frames, settings: Settings, *, codes: list[str] | None = Non
         dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
         raise RuntimeError(f"a flag gave two findings for one subject: {dup}")
     return out, not_computed
+
+
+def _run_all(calls: list[Callable[[], None]] | None) -> None:
+    while calls:
+        calls.pop(0)()
 
 
 def _flag(ctx: Context, spec: FlagSpec) -> tuple[list[F.Finding], float]:
@@ -165,10 +179,15 @@ def run_audit(db_url: str | None = None, *, province: str | None = None,
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    frames = load_frames(eng, cache=True)
-    timings["_load"] = time.perf_counter() - t0
-    ctx = Context(frames, settings)
-    all_findings, not_computed = compute(frames, settings, timings=timings, ctx=ctx)
+    snapshot: list = []         # a new frames snapshot, written while the workers compute
+    try:
+        frames = load_frames(eng, cache=True, later=snapshot)
+        timings["_load"] = time.perf_counter() - t0
+        ctx = Context(frames, settings)
+        all_findings, not_computed = compute(frames, settings, timings=timings, ctx=ctx,
+                                             meanwhile=snapshot)
+    finally:
+        _run_all(snapshot)      # (not yet made when no flag could be computed)
     statuses = review.latest_statuses(eng)
     head = review.chain_head(eng)
     for f in all_findings:

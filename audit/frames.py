@@ -120,12 +120,14 @@ class Frames:
         return self.tables[name].empty
 
 
-def load_frames(engine: Engine, *, cache: bool = False) -> Frames:
+def load_frames(engine: Engine, *, cache: bool = False, later: list | None = None) -> Frames:
     """All contract tables from the store; with ``cache``, from the store's snapshot when it
-    matches the store (audit/frames_cache.py, off with ``HOCBA_FRAMES_CACHE=0``)."""
+    matches the store (audit/frames_cache.py, off with ``HOCBA_FRAMES_CACHE=0``).  ``later``:
+    a new snapshot is written by a call appended to it (:func:`frames_cache.load`)."""
     if cache:
         from .frames_cache import load
-        return Frames(load(engine, lambda rows, keep: read_tables(engine, rows, keep)), engine)
+        return Frames(load(engine, lambda rows, keep: read_tables(engine, rows, keep), later),
+                      engine)
     return Frames(read_tables(engine), engine)
 
 

@@ -120,15 +120,18 @@ def _warn(vi: str, en: str, err: BaseException) -> None:
 
 
 def load(engine: Engine,
-         read: Callable[[dict[str, int] | None, Path | None], dict[str, pd.DataFrame]]
-         ) -> dict[str, pd.DataFrame]:
+         read: Callable[[dict[str, int] | None, Path | None], dict[str, pd.DataFrame]],
+         later: list[Callable[[], None]] | None = None) -> dict[str, pd.DataFrame]:
     """The typed frames of every contract table: from the snapshot when it matches the store,
     else ``read(rows, folder)`` (from the store; ``rows``: each table's row count, None when
     not counted), then written as the new snapshot.  ``read`` may leave tables in ``folder``
     (the new snapshot's, not yet in place; None when none can be written) as
     :func:`table_file` ``(folder, name)``, written by :func:`dump`: the frames it returns for
     them must be what it wrote (a worker that read a table writes it once, for the hand-over
-    and the snapshot)."""
+    and the snapshot).
+
+    ``later``: the snapshot is not written now but by a call appended to this list, which the
+    caller makes when it has time to spare (the audit: while its workers compute the flags)."""
     folder = cache_dir(engine) if enabled() else None
     if folder is None:
         return read(None, None)
@@ -149,16 +152,24 @@ def load(engine: Engine,
         return read(key["rows"], None)
     try:
         frames = read(key["rows"], tmp)
+        same = store_key(engine) == key
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+    def finish() -> None:
         try:
-            if store_key(engine) == key:
+            if same:
                 _write(folder, key, frames, tmp)
-                tmp = None                 # moved into place
+                return                     # moved into place
         except Exception as e:
             _warn(f"không ghi được bản chụp dữ liệu vào {folder}",
                   f"cannot write the frames snapshot to {folder}", e)
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    if later is None:
+        finish()
+    else:
+        later.append(finish)
     return frames
 
 
