@@ -1194,7 +1194,9 @@ class _Mapper:
                              if isinstance(x, dict)]
                 self._lines(contract_id, ocid, items, row_no, hocba)
             else:
-                why = "no supplier" if not known else "several suppliers (consortium)"
+                why = ("several suppliers (consortium)" if known else
+                       f"awardID {award_id} matches no award" if award_id and award_id not in
+                       award_vendors else "no supplier")
                 n.add("info", "hợp đồng chỉ lưu trong ocds_contracts (không có đúng một nhà cung "
                               "cấp đã biết) / contracts kept in ocds_contracts only (not exactly "
                               "one known supplier)", why)

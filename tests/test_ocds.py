@@ -619,3 +619,17 @@ def test_a_stray_byte_in_a_utf8_file_spoils_one_value_not_the_file(tmp_path, sql
     assert _rows(sqlite_url, "authorities", "name") == [("Caf\ufffd",), ("Sở Giáo dục và Đào tạo",)]
     assert any("stray byte" in w and ": 2 " in w for w in r.report["warnings"])
     assert not any("ISO-8859-1" in w for w in r.report["warnings"])
+
+
+def test_a_contract_of_an_award_that_is_not_there_says_so(tmp_path, sqlite_url):
+    parties = [{"id": f"P{i}", "name": n, "roles": ["supplier"],
+                "identifier": {"scheme": "VN-MST", "id": t}}
+               for i, (n, t) in enumerate([("A", "0101234565"), ("B", "0101234572")], 1)]
+    rel = {"ocid": "o-1", "buyer": {"id": "B1", "name": "Buyer"}, "parties": parties,
+           "tender": {"id": "t1"},
+           "awards": [{"id": "a1", "suppliers": [{"id": "P1"}]},
+                      {"id": "a2", "suppliers": [{"id": "P2"}]}],
+           "contracts": [{"id": "c1", "awardID": "a9"}]}
+    r = ingest([str(_write(tmp_path / "r.jsonl", [rel]))], sqlite_url)
+    assert any("awardID a9 matches no award" in w for w in r.report["warnings"])
+    assert _rows(sqlite_url, "ocds_contracts", "contract_ocds_id", "award_id") == [("c1", "a9")]
