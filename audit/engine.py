@@ -7,8 +7,8 @@ import datetime as dt
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -19,7 +19,7 @@ from . import findings as F
 from . import review
 from .config import code_version
 from .context import Context
-from .frames import Frames, load_frames
+from .frames import PARALLEL_ROWS, Frames, load_frames
 from .registry import FlagSpec, Hit, load_flags
 from .risk import roll_up
 from .settings import Settings, load_settings
@@ -33,11 +33,6 @@ class AuditResult:
     not_computed: list[dict]
     risk: dict
     timings: dict[str, float] = field(default_factory=dict)
-
-
-#: A store with this many contract rows gets its flags computed by two processes (when the
-#: machine has two cores, see procurement/parallel.py); below it the fork costs more than it saves.
-PARALLEL_ROWS = 200_000
 
 
 def compute(frames: Frames, settings: Settings, *, codes: list[str] | None = None,

@@ -14,8 +14,8 @@ Types (pandas 3):
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -131,7 +131,8 @@ def load_frames(engine: Engine, *, cache: bool = False, later: list | None = Non
     return Frames(read_tables(engine), engine)
 
 
-#: A store with this many contract rows is read by two processes (procurement/parallel.py).
+#: A store with this many contract rows is read, and its flags computed (audit/engine.py), by
+#: two processes (procurement/parallel.py); below it the fork costs more than it saves.
 PARALLEL_ROWS = 200_000
 
 

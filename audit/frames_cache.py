@@ -252,31 +252,22 @@ def unpack(packed: _Packed) -> pd.DataFrame:
     return out
 
 
-def _packed(frames):
-    if isinstance(frames, pd.DataFrame):
-        return pack(frames)
-    return {name: pack(df) for name, df in frames.items()}
-
-
-def dump(frames, f) -> None:
-    """Pickle ``frames`` (a DataFrame or a dict of them) to the open file ``f``, their text
-    columns packed (:func:`pack`); :func:`load_file` reads it back.  Protocol 5 and no memo: a
-    frame holds no cycle, and millions of distinct strings make the memo the slow part
-    (contract lines of the 300k store: write 3.6 s → 1.2 s, read 2.7 s → 1.7 s); a cycle would
-    raise."""
+def dump(df: pd.DataFrame, f) -> None:
+    """Pickle the frame ``df`` to the open file ``f``, its text columns packed (:func:`pack`);
+    :func:`load_file` reads it back.  Protocol 5 and no memo: a frame holds no cycle, and
+    millions of distinct strings make the memo the slow part (contract lines of the 300k store:
+    write 3.6 s → 1.2 s, read 2.7 s → 1.7 s); a cycle would raise."""
     p = pickle.Pickler(f, protocol=5)
     p.fast = True
-    p.dump(_packed(frames))
+    p.dump(pack(df))
 
 
-def load_file(f):
-    """What :func:`dump` wrote to ``f``: a DataFrame or a dict of them."""
+def load_file(f) -> pd.DataFrame:
+    """The frame :func:`dump` wrote to ``f``."""
     obj = pickle.load(f)
-    if isinstance(obj, _Packed):
-        return unpack(obj)
-    if isinstance(obj, dict) and all(isinstance(v, _Packed) for v in obj.values()):
-        return {name: unpack(v) for name, v in obj.items()}
-    raise ValueError("not frames written by frames_cache.dump")
+    if not isinstance(obj, _Packed):
+        raise ValueError("not a frame written by frames_cache.dump")
+    return unpack(obj)
 
 
 def _new_folder(folder: Path) -> Path:
