@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import JSON, Column, DateTime, Float, Integer, String, Table, Text, select
 
-from procurement.store import metadata, sqlite_insert
+from procurement.store import insert_rows, metadata
 
 CSV_COLUMNS = ["finding_id", "code", "subject_type", "subject_id", "province_code", "school_year",
                "severity", "score", "title_vi", "title_en", "detail_vi", "detail_en", "evidence",
@@ -286,13 +286,7 @@ def _insert_findings(conn, run_id: str, findings: list[Finding]) -> None:
             for i in as_json:
                 r[i] = dumps(r[i])
             rows.append((run_id, *r))
-        head = (f'INSERT INTO "{stored_findings.name}" '
-                f'({", ".join(chr(34) + c + chr(34) for c in _STORED)})')
-        cur = conn.connection.driver_connection.cursor()
-        try:
-            sqlite_insert(cur, head, rows)
-        finally:
-            cur.close()
+        insert_rows(conn, stored_findings.name, list(_STORED), rows)
         return
     rows = []
     for x in findings:

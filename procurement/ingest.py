@@ -359,24 +359,6 @@ def _db_json(value, dialect: str):
     return Json(value)
 
 
-def _executemany(conn: Connection, table, columns: list[str], rows: list[tuple]) -> None:
-    """Insert through the DB-API driver's ``executemany``: SQLAlchemy's compiled-statement
-    path costs ~25 µs a row, which dominates a national ingest."""
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    head = f'INSERT INTO "{table.name}" ({quoted})'
-    sqlite = conn.dialect.name == "sqlite"
-    sql = f'{head} VALUES ({", ".join(["%s"] * len(columns))})'
-    cur = conn.connection.driver_connection.cursor()
-    try:
-        for start in range(0, len(rows), 50_000):
-            if sqlite:
-                store.sqlite_insert(cur, head, rows[start:start + 50_000])
-            else:
-                cur.executemany(sql, rows[start:start + 50_000])
-    finally:
-        cur.close()
-
-
 def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
           ingest_id: int, counts: _TableCounts, now: dt.datetime, more: bool = False) -> None:
     """Insert the good rows that are new; replace those whose stored values differ (the old
@@ -450,7 +432,7 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
         _replace(conn, checked, updates, stored, ingest_id, source_id, now)
     if inserts:
         if fast:
-            _executemany(conn, table, columns, inserts)
+            store.insert_rows(conn, table.name, columns, inserts)
         else:
             conn.execute(table.insert(), [dict(zip(columns, r)) for r in inserts])
 

@@ -1984,18 +1984,5 @@ def _executemany(conn, table: str, cols: list[str], rows: list[tuple], book: tup
         t = sa_table(table, *[column(c) for c in cols])
         conn.execute(t.insert(), [dict(zip(cols, r + book)) for r in rows])
         return
-    mark = "?" if dialect == "sqlite" else "%s"
     # The two ids are ints of this run: written into the statement, not added to every row.
-    values = ", ".join([mark] * (len(cols) - 2) + [str(int(book[0])), str(int(book[1]))])
-    verb = "INSERT OR IGNORE" if first_wins and dialect == "sqlite" else "INSERT"
-    tail = " ON CONFLICT DO NOTHING" if first_wins and dialect == "postgresql" else ""
-    head = f'{verb} INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in cols)})'
-    cur = conn.connection.driver_connection.cursor()
-    try:
-        for i in range(0, len(rows), 50_000):
-            if dialect == "sqlite":
-                store.sqlite_insert(cur, head, rows[i:i + 50_000], f"({values})")
-            else:
-                cur.executemany(f"{head} VALUES ({values}){tail}", rows[i:i + 50_000])
-    finally:
-        cur.close()
+    store.insert_rows(conn, table, cols, rows, fixed=book, first_wins=first_wins)
