@@ -395,6 +395,7 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
         # In key order: the clustered B-tree takes them faster (already sorted: no cost).
         inserts.sort(key=_first)
         rows = name_keys = hashes = []
+        extras = None
         # What is stored now is read again (and hashed) if this table comes up again.
         if not more:
             index.stored.pop(spec.name, None)
@@ -429,7 +430,7 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
     counts.inserted += len(inserts)
     counts.updated += len(updates)
     if updates:
-        _replace(conn, checked, updates, stored, ingest_id, source_id, now)
+        _replace(conn, checked, updates, stored, ingest_id, source_id, now, extras)
     if inserts:
         if fast:
             store.insert_rows(conn, table.name, columns, inserts)
@@ -451,12 +452,12 @@ def _folded(values: list) -> list:
 
 
 def _replace(conn: Connection, checked: _Checked, rows: list[int], stored: dict, ingest_id: int,
-             source_id: int, now: dt.datetime) -> None:
-    """Replace stored rows by changed ones; their old values go to ``history``."""
+             source_id: int, now: dt.datetime, extras: list | None) -> None:
+    """Replace stored rows by changed ones; their old values go to ``history``.  ``extras``:
+    each row's values in the unknown columns (:func:`_extra_of`; None: the input has none)."""
     spec = checked.spec
     table = store.contract_tables[spec.name]
     names = spec.column_names
-    unknown = checked.raw.unknown_columns
     keys = [checked.keys[i] for i in rows]
     old_rows = {}
     for start in range(0, len(keys), 500):
@@ -476,7 +477,7 @@ def _replace(conn: Connection, checked: _Checked, rows: list[int], stored: dict,
         for c in names:
             if spec.by_name[c].kind == "name":
                 new[f"{c}_key"] = fold(new[c]) if new[c] else None
-        extra = _extra_of(checked, i) if unknown else None
+        extra = extras[i] if extras else None
         conn.execute(update(table).where(table.c.row_key == key).values(
             **new, _hash=stored[key], _extra=extra, _source_id=source_id,
             _row=checked.raw.row_numbers[i]))

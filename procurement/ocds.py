@@ -78,7 +78,8 @@ from pathlib import Path
 
 from .contract import ENUMS, SERVICES, TABLES, Table
 from .readers import RawTable, SourceData, UnreadableInput, sha256_of
-from .values import MAX_INT, ValueProblem, parse_datetime, parse_tax_code
+from .values import (MAX_INT, ValueProblem, parse_datetime, parse_money, parse_number,
+                     parse_tax_code)
 from . import ocds_rules as R
 from .parallel import BrokenProcessPool, fork_pool, lost, workers
 from . import ocds_store  # noqa: F401  (registers the OCDS tables before the store is opened)
@@ -647,7 +648,6 @@ def _text_amount(text: str, cur: str | None) -> float | None:
     not a number): VND as the contract's money (``125.000.000``, ``125,000,000``; a fraction of a
     đồng such as ``1,5`` is not an amount); other currencies as a plain number, with English
     thousands commas (``1,234.50``) or the contract's number rules (``2,5``)."""
-    from .values import parse_money, parse_number
     s = text.strip()
     try:
         if cur == "VND":

@@ -260,14 +260,14 @@ def ensure_schema(engine: Engine) -> None:
     insp = inspect(engine)
     with engine.begin() as conn:
         for table in metadata.sorted_tables:
-            have = {c["name"] for c in insp.get_columns(table.name)}
+            types = {c["name"]: c["type"] for c in insp.get_columns(table.name)}
+            have = types.keys()
             for col in table.columns:
                 if col.name not in have:
                     ddl = col.type.compile(dialect=engine.dialect)
                     conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{col.name}" {ddl}'))
             if engine.dialect.name == "postgresql" and table.name.startswith("ocds_"):
                 # The OCDS tables' text columns were varchar(n) before 2026-11-30: widened.
-                types = {c["name"]: c["type"] for c in insp.get_columns(table.name)}
                 for col in table.columns:
                     if isinstance(col.type, Text) and getattr(types.get(col.name), "length", None):
                         conn.execute(text(f'ALTER TABLE "{table.name}" ALTER COLUMN "{col.name}" '

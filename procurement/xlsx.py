@@ -16,6 +16,7 @@ the parsers of :mod:`procurement.values` accept them.  The workbook is streamed 
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from itertools import chain, islice
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -155,7 +156,6 @@ def _shown_rows(ws) -> Iterator[tuple]:
 def _shown(cell) -> object:
     v = cell.value
     if (v.__class__ in (int, float) and "%" in (getattr(cell, "number_format", None) or "")):
-        from decimal import Decimal
         return float(Decimal(repr(v)) * 100)     # 0.6 → 60.0, not 60.00000000000001
     return v
 
