@@ -221,19 +221,14 @@ _READS_A_STORE = frozenset({"flags", "map", "report", "run", "review", "diff", "
 
 
 def _missing_sqlite_file(db: str | None) -> Path | None:
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from procurement.store import resolve_db_url
+    from procurement.store import resolve_db_url, sqlite_file
     try:
-        url = make_url(resolve_db_url(db))
+        path = sqlite_file(resolve_db_url(db))
     except ArgumentError:
         return None                        # said by the command itself
-    name = url.database
-    if url.get_backend_name() != "sqlite" or not name or name == ":memory:" \
-            or name.startswith("file:") or url.query.get("mode") == "memory":
-        return None
-    return None if Path(name).exists() else Path(name)
+    return None if path is None or path.exists() else path
 
 
 def main(argv: list[str] | None = None) -> int:

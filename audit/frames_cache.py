@@ -67,13 +67,9 @@ def enabled() -> bool:
 
 def cache_dir(engine: Engine) -> Path | None:
     """Where ``engine``'s snapshot lives (None: never cached)."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        db = url.database
-        if not db or db == ":memory:" or db.startswith("file:") or "mode=memory" in str(url):
-            return None
-        p = Path(db)
-        return p.with_name(p.name + ".frames")
+    if engine.url.get_backend_name() == "sqlite":
+        p = store.sqlite_file(engine.url)
+        return None if p is None else p.with_name(p.name + ".frames")
     ident = hashlib.sha256(_store_id(engine).encode()).hexdigest()[:16]
     base = os.environ.get("HOCBA_CACHE") or Path.home() / ".cache" / "hocba-audit"
     return Path(base) / ident

@@ -218,6 +218,18 @@ _ENGINES: dict[str, Engine] = {}
 _SCHEMA_SIZE: dict[str, int] = {}
 
 
+def sqlite_file(url) -> Path | None:
+    """The file of a SQLite URL (a string or a SQLAlchemy URL); None for another database or an
+    in-memory one (``:memory:``, ``file:…?mode=memory``)."""
+    from sqlalchemy.engine import make_url
+    url = make_url(url)
+    name = url.database
+    if url.get_backend_name() != "sqlite" or not name or name == ":memory:" \
+            or name.startswith("file:") or url.query.get("mode") == "memory":
+        return None
+    return Path(name)
+
+
 def get_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (see :func:`resolve_db_url`), with the schema in place.
 
@@ -232,9 +244,9 @@ def get_engine(url: str | None = None) -> Engine:
         return eng
     key = url
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         eng = create_engine(url, connect_args={"timeout": 30})
         event.listen(eng, "connect", _sqlite_pragmas)
     else:
