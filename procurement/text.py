@@ -73,8 +73,7 @@ def fold(value: str | None) -> str:
     if not value:
         return ""
     s = _WS.sub(" ", unicodedata.normalize("NFC", value)).strip().casefold()
-    if "ð" in s:            # Ð (eth), which a Windows-1252 round trip leaves for Đ
-        s = s.replace("ð", "đ")
+    s = s.replace("ð", "đ")     # Ð (eth), which a Windows-1252 round trip leaves for Đ
     return " ".join(_fold_chunk(c) for c in s.split(" ")) if s else ""
 
 
