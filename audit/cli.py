@@ -30,6 +30,21 @@ _ARGPARSE_VI = [
 ]
 
 
+#: argparse's own words in a help page, Vietnamese first (argparse looks them up through its
+#: module's ``_``, gettext's, at the time it prints).
+_HELP_WORDS = {
+    "usage: ": "cách dùng / usage: ",
+    "positional arguments": "tham số / positional arguments",
+    "options": "tùy chọn / options",
+    "show this help message and exit": "hiện trợ giúp này rồi thoát / show this help message "
+                                       "and exit",
+}
+
+
+def _help_words(message: str) -> str:
+    return _HELP_WORDS.get(message, message)
+
+
 def _vi(message: str) -> str:
     """argparse's message in Vietnamese (the message itself when it is not a known one)."""
     for pattern, vi in _ARGPARSE_VI:
@@ -42,48 +57,90 @@ def _vi(message: str) -> str:
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # exit 2, Vietnamese first, then English, then a hint
         self.print_usage(sys.stderr)
-        print(f"{self.prog}: lỗi dòng lệnh: {_vi(message)} / command-line error: {message}\n"
-              f"Xem / see: {self.prog} --help", file=sys.stderr)
+        if " / " in message:       # already in both languages (the commands' own messages)
+            text = f"lỗi dòng lệnh / command-line error: {message}"
+        else:
+            text = f"lỗi dòng lệnh: {_vi(message)} / command-line error: {message}"
+        print(f"{self.prog}: {text}\nXem / see: {self.prog} --help", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
 def add_db(p):
     """The ``--db`` option every command shares (interfaces.md)."""
-    p.add_argument("--db", help="SQLAlchemy URL (mặc định / default: $HOCBA_DB, else sqlite:///data/hocba.db)")
+    p.add_argument("--db", help="URL SQLAlchemy của kho (mặc định $HOCBA_DB, nếu không có thì sqlite:///data/hocba.db) / "
+                   "the store's SQLAlchemy URL (default: $HOCBA_DB, else sqlite:///data/hocba.db)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="hocba-audit", description="Học bạ số audit workbench / công cụ thanh tra, kiểm toán học bạ số")
+    argparse._ = _help_words            # the help page's headings, Vietnamese first
+    parser = _Parser(prog="hocba-audit", description="Công cụ thanh tra, kiểm toán học bạ số / Học bạ số audit workbench")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
 
-    p = sub.add_parser("demo", help="synthetic data → ingest → findings → reports")
-    p.add_argument("--scale", choices=["small", "province", "national"], default="small")
-    p.add_argument("--seed", type=int, default=2025)
+    p = sub.add_parser(
+        "demo", help="dữ liệu tổng hợp → nhập → phát hiện → báo cáo / synthetic data → ingest → "
+                     "findings → reports",
+        description="Chạy toàn bộ quy trình trên dữ liệu tổng hợp: sinh dữ liệu, nhập, tính cờ, "
+                    "lập báo cáo. / The whole job on synthetic data: generate, ingest, flags, "
+                    "reports.")
+    p.add_argument("--scale", choices=["small", "province", "national"], default="small",
+                   help="quy mô dữ liệu / size of the data (small: vài tỉnh / a few provinces)")
+    p.add_argument("--seed", type=int, default=2025,
+                   help="hạt giống ngẫu nhiên: cùng hạt, cùng dữ liệu / random seed: same seed, same data")
     add_db(p)
-    p.add_argument("--out", default=None, help="output folder (default: reports/demo)")
+    p.add_argument("--out", default=None,
+                   help="thư mục kết quả (mặc định reports/demo) / output folder (default: reports/demo)")
 
-    p = sub.add_parser("generate", help="write a synthetic data set in the input contract")
-    p.add_argument("--scale", choices=["small", "province", "national"], required=True)
-    p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--out", required=True)
+    p = sub.add_parser(
+        "generate", help="ghi một bộ dữ liệu tổng hợp theo hợp đồng dữ liệu / write a synthetic "
+                         "data set in the input contract",
+        description="Ghi một bộ dữ liệu tổng hợp (CSV theo data-contract.md) cùng danh sách phát "
+                    "hiện đã cài sẵn. / Write a synthetic data set (CSV, data-contract.md) and the "
+                    "list of findings planted in it.")
+    p.add_argument("--scale", choices=["small", "province", "national"], required=True,
+                   help="quy mô / size: small, province, national (34 tỉnh / provinces)")
+    p.add_argument("--seed", type=int, required=True,
+                   help="hạt giống ngẫu nhiên / random seed")
+    p.add_argument("--out", required=True, help="thư mục ghi dữ liệu / folder to write")
 
-    p = sub.add_parser("ingest", help="load CSV folders, .xlsx workbooks or OCDS files")
-    p.add_argument("sources", nargs="+")
+    p = sub.add_parser(
+        "ingest", help="nạp thư mục CSV, sổ Excel .xlsx hoặc tệp OCDS / load CSV folders, .xlsx "
+                       "workbooks or OCDS files",
+        description="Nạp dữ liệu, kiểm tra từng dòng, cách ly dòng lỗi kèm lý do. Mã thoát: 0 "
+                    "mọi dòng đã nhập, 3 có dòng bị cách ly, 4 có tệp không đọc được. / Load data, "
+                    "checking every row and quarantining bad rows with a reason. Exit: 0 every row "
+                    "landed, 3 rows quarantined, 4 an input unreadable.")
+    p.add_argument("sources", nargs="+", metavar="NGUỒN/SOURCE",
+                   help="thư mục CSV, tệp .csv, .xlsx, .json, .jsonl hoặc .gz / a CSV folder, "
+                        ".csv, .xlsx, .json, .jsonl or .gz file")
     add_db(p)
-    p.add_argument("--strict", action="store_true", help="land nothing when any row is quarantined")
-    p.add_argument("--report", help="write the ingest report as JSON to this file")
-    p.add_argument("--quiet", action="store_true", help="no summary table")
+    p.add_argument("--strict", action="store_true", help="không nhập gì nếu có dòng bị cách ly / land nothing when any row is quarantined")
+    p.add_argument("--report", help="ghi báo cáo nhập (JSON) vào tệp này / write the ingest report as JSON to this file")
+    p.add_argument("--quiet", action="store_true", help="không in bảng tóm tắt / no summary table")
 
-    p = sub.add_parser("flags", help="compute every flag; write findings.csv and findings.json")
+    p = sub.add_parser(
+        "flags", help="tính mọi cờ; ghi findings.csv và findings.json / compute every flag; "
+                      "write findings.csv and findings.json",
+        description="Tính mọi cờ của danh mục trên kho, ghi findings.csv và findings.json, lưu "
+                    "lần chạy. / Compute every flag of the catalogue over the store, write "
+                    "findings.csv and findings.json, store the run.")
     add_db(p)
-    p.add_argument("--province", help="province code or name: which findings are written")
-    p.add_argument("--school-year", help="e.g. 2024-2025: which findings are written")
-    p.add_argument("--settings", help="a TOML file overriding audit/settings/default.toml")
-    p.add_argument("--as-of", help="YYYY-MM-DD (default: the settings' as_of, else today)")
-    p.add_argument("--out", required=True)
+    p.add_argument("--province", help="mã hoặc tên tỉnh: phát hiện nào được ghi / province code "
+                                      "or name: which findings are written")
+    p.add_argument("--school-year", help="ví dụ / e.g. 2024-2025: phát hiện nào được ghi / which "
+                                         "findings are written")
+    p.add_argument("--settings", help="tệp TOML thay ngưỡng của audit/settings/default.toml / a "
+                                      "TOML file overriding audit/settings/default.toml")
+    p.add_argument("--as-of", help="YYYY-MM-DD: ngày xét (mặc định as_of của cấu hình, nếu không có thì hôm "
+                        "nay) / the date of the audit (default: the settings' as_of, else today)")
+    p.add_argument("--out", required=True, help="thư mục ghi findings.csv, findings.json / folder "
+                                                "for findings.csv, findings.json")
 
-    p = sub.add_parser("template", help="write the Excel input template")
-    p.add_argument("--out", required=True)
+    p = sub.add_parser(
+        "template", help="ghi mẫu nhập liệu Excel / write the Excel input template",
+        description="Ghi sổ Excel mẫu: mỗi bảng của hợp đồng dữ liệu một trang, có chú thích cột. / "
+                    "Write the Excel input template: a sheet per table of the data contract, with "
+                    "column notes.")
+    p.add_argument("--out", required=True, help="tệp .xlsx cần ghi / the .xlsx file to write")
     for module in _command_modules():
         module.add_parser(sub)
     return parser
@@ -161,8 +218,11 @@ def _cmd_template(args) -> int:
 
 
 def _province_arg(value: str | None) -> str | None:
-    if not value:
+    if value is None:
         return None
+    if not value.strip():
+        raise _UsageError("--province trống: bỏ tham số này để lấy mọi tỉnh / --province is "
+                          "empty: leave the option out for every province")
     from procurement.values import ValueProblem, parse_province
     try:
         return parse_province(value)
@@ -172,8 +232,11 @@ def _province_arg(value: str | None) -> str | None:
 
 
 def _school_year_arg(value: str | None) -> str | None:
-    if not value:
+    if value is None:
         return None
+    if not value.strip():
+        raise _UsageError("--school-year trống: bỏ tham số này để lấy mọi năm học / "
+                          "--school-year is empty: leave the option out for every school year")
     from procurement.values import ValueProblem, parse_school_year
     try:
         return parse_school_year(value)
@@ -231,13 +294,64 @@ def _missing_sqlite_file(db: str | None) -> Path | None:
     return None if path is None or path.exists() else path
 
 
+def _not_sqlite(db: str | None) -> Path | None:
+    """The store's SQLite file when it is there but is not a SQLite database (an empty file is
+    one: SQLite makes it a database on first use)."""
+    from sqlalchemy.exc import ArgumentError
+
+    from procurement.store import resolve_db_url, sqlite_file
+    try:
+        path = sqlite_file(resolve_db_url(db))
+    except ArgumentError:
+        return None
+    if path is None or not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return None                        # said by the command, with the reason
+    return path if head and head != b"SQLite format 3\x00" else None
+
+
+#: Options whose values are paths: any bytes a file system allows.  Every other text option
+#: (a note, a name, a province, an id) must be text.
+_PATH_OPTIONS = frozenset({"db", "out", "sources", "report", "settings", "json_out", "archive"})
+
+
+def _undecodable(args) -> str | None:
+    """The first text option holding bytes that are not UTF-8 (the shell passed them through
+    as surrogates), or None."""
+    for name, value in vars(args).items():
+        if name in _PATH_OPTIONS or name.startswith("_"):
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str):
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    return name
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if bad := _undecodable(args):
+        option = {"reviewer": "--by", "finding_id": "FINDING_ID", "run_a": "RUN_A",
+                  "run_b": "RUN_B"}.get(bad, "--" + bad.replace("_", "-"))
+        print(f"hocba-audit: {option} chứa byte không phải UTF-8; hãy đặt bảng mã của terminal là "
+              f"UTF-8 / {option} holds bytes that are not UTF-8; set the terminal's encoding to "
+              f"UTF-8.", file=sys.stderr)
+        return EXIT_USAGE
     if args.command in _READS_A_STORE and (missing := _missing_sqlite_file(getattr(args, "db", None))):
         print(f"Không có cơ sở dữ liệu ở {missing}: hãy kiểm tra --db (hoặc HOCBA_DB), hoặc nhập "
               f"dữ liệu trước bằng «hocba-audit ingest THƯ_MỤC --db …» / no database at {missing}: "
               f"check --db (or HOCBA_DB), or ingest data first with 'hocba-audit ingest FOLDER "
               f"--db …'.", file=sys.stderr)
+        return EXIT_USAGE
+    if hasattr(args, "db") and (bad_file := _not_sqlite(args.db)):
+        print(f"{bad_file} không phải là cơ sở dữ liệu SQLite: hãy kiểm tra --db (hoặc HOCBA_DB) / "
+              f"{bad_file} is not a SQLite database: check --db (or HOCBA_DB).", file=sys.stderr)
         return EXIT_USAGE
     handlers = dict(COMMANDS)
     for module in _command_modules():
@@ -262,12 +376,16 @@ def main(argv: list[str] | None = None) -> int:
               f"and its permissions.", file=sys.stderr)
         return EXIT_FAILED
     except Exception as e:  # the package's errors become a message, not a traceback
-        from sqlalchemy.exc import OperationalError, ArgumentError
+        from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
         if isinstance(e, ArgumentError):
             print(f"URL cơ sở dữ liệu không hợp lệ / invalid database URL: {e}", file=sys.stderr)
             return EXIT_USAGE
         if isinstance(e, OperationalError):
             print(f"Không kết nối được cơ sở dữ liệu / cannot reach the database: {e.orig}\n"
+                  f"Kiểm tra --db hoặc HOCBA_DB / check --db or HOCBA_DB.", file=sys.stderr)
+            return EXIT_FAILED
+        if isinstance(e, DatabaseError):
+            print(f"Cơ sở dữ liệu báo lỗi / the database reported an error: {e.orig}\n"
                   f"Kiểm tra --db hoặc HOCBA_DB / check --db or HOCBA_DB.", file=sys.stderr)
             return EXIT_FAILED
         raise

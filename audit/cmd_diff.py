@@ -14,15 +14,20 @@ NAME = "diff"
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
-        NAME, help="findings new, resolved and changed between two stored runs",
+        NAME, help="phát hiện mới, đã hết, thay đổi giữa hai lần chạy / findings new, resolved and "
+                       "changed between two stored runs",
         description="Các phát hiện mới, đã hết và thay đổi giữa hai lần chạy đã lưu. / Findings "
                     "new, resolved and changed between two stored audit runs.")
-    p.add_argument("run_a", help="the earlier run: run id, unique prefix, 'previous' or 'latest'")
-    p.add_argument("run_b", help="the later run: run id, unique prefix, 'previous' or 'latest'")
+    p.add_argument("run_a", help="lần chạy trước / the earlier run: run id, tiền tố duy nhất / unique "
+                        "prefix, previous, latest")
+    p.add_argument("run_b", help="lần chạy sau / the later run: run id, tiền tố duy nhất / unique "
+                        "prefix, previous, latest")
     add_db(p)
     p.add_argument("--limit", type=int, default=50,
-                   help="lines shown per section (0: all; default 50)")
-    p.add_argument("--json", dest="json_out", help="also write the whole diff as JSON to this file")
+                   help="số dòng mỗi phần (0: tất cả; mặc định 50) / lines shown per section (0: all; "
+                        "default 50)")
+    p.add_argument("--json", dest="json_out", help="ghi thêm toàn bộ so sánh (JSON) vào tệp này / also write the whole diff as JSON "
+                        "to this file")
 
 
 def run(args) -> int:

@@ -15,16 +15,21 @@ NAME = "export-ocds"
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
-        NAME, help="the stored procurement as OCDS compiled releases with bids",
+        NAME, help="xuất dữ liệu mua sắm thành OCDS / the stored procurement as OCDS compiled "
+                       "releases with bids",
         description="Xuất dữ liệu mua sắm trong kho thành OCDS 1.1 (compiled releases, có phần mở "
                     "rộng bids). / The stored procurement as OCDS 1.1 compiled releases with the "
                     "bids extension.")
     add_db(p)
     p.add_argument("--out", required=True,
-                   help="FILE.json (release package) or FILE.jsonl (one release a line); .gz compresses")
+                   help="FILE.json (gói release) hoặc FILE.jsonl (mỗi dòng một release); .gz để nén / "
+                        "FILE.json (release package) or FILE.jsonl (one release a line); .gz "
+                        "compresses")
     p.add_argument("--ocid-prefix", default="",
-                   help="prefix for every ocid, e.g. your registered 'ocds-abc123-' (default: none, "
-                        "so that the file reads back with the same tender ids)")
+                   help="tiền tố cho mọi ocid, ví dụ 'ocds-abc123-' đã đăng ký (mặc định không có, để "
+                        "nhập lại giữ nguyên mã gói thầu) / prefix for every ocid, e.g. your "
+                        "registered 'ocds-abc123-' (default: none, so that the file reads back "
+                        "with the same tender ids)")
 
 
 def run(args) -> int:

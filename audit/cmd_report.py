@@ -20,20 +20,31 @@ NAME = "report"
 def add_parser(subparsers) -> None:
     from .reporting import NOTEBOOKS
     p = subparsers.add_parser(
-        NAME, help="run a report notebook and write one self-contained HTML file",
+        NAME, help="chạy sổ báo cáo, ghi một tệp HTML độc lập / run a report notebook and write "
+                       "one self-contained HTML file",
         description="Chạy sổ báo cáo bằng papermill và ghi một tệp HTML độc lập (mở được khi không có "
                     "mạng). / Run a report notebook with papermill and write one self-contained HTML "
                     "file (opens offline).")
     add_db(p)
-    p.add_argument("--notebook", choices=NOTEBOOKS, default="inspection")
-    p.add_argument("--province", help="province code or name (default: the whole nation)")
-    p.add_argument("--school-year", help="e.g. 2024-2025 (default: every school year)")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
-    p.add_argument("--privacy", choices=["public", "internal"], default="public")
-    p.add_argument("--settings", help="a TOML file overriding audit/settings/default.toml")
-    p.add_argument("--run-id", help="report a stored audit run instead of computing a new one")
-    p.add_argument("--archive", help="folder of the run archives (default: reports/)")
-    p.add_argument("--out", required=True, help="the HTML file to write")
+    p.add_argument("--notebook", choices=NOTEBOOKS, default="inspection",
+                   help="sổ báo cáo / the report notebook (mặc định / default: inspection)")
+    p.add_argument("--province", help="mã hoặc tên tỉnh (mặc định cả nước) / province code or name "
+                                      "(default: the whole nation)")
+    p.add_argument("--school-year", help="ví dụ / e.g. 2024-2025 (mặc định mọi năm học / "
+                                         "default: every school year)")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi",
+                   help="ngôn ngữ / language (mặc định / default: vi)")
+    p.add_argument("--privacy", choices=["public", "internal"], default="public",
+                   help="public (mặc định): che dữ liệu cá nhân; internal: đầy đủ, cho thanh tra "
+                        "viên / public (default): personal data masked; internal: everything, for "
+                        "inspectors")
+    p.add_argument("--settings", help="tệp TOML thay ngưỡng của audit/settings/default.toml / a "
+                                      "TOML file overriding audit/settings/default.toml")
+    p.add_argument("--run-id", help="báo cáo một lần chạy đã lưu thay vì tính lại / report a "
+                                    "stored audit run instead of computing a new one")
+    p.add_argument("--archive", help="thư mục lưu trữ các lần chạy (mặc định reports/) / folder "
+                                     "of the run archives (default: reports/)")
+    p.add_argument("--out", required=True, help="tệp HTML cần ghi / the HTML file to write")
 
 
 def run(args) -> int:

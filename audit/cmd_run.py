@@ -18,18 +18,28 @@ NAME = "run"
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
-        NAME, help="the scheduled audit: a report per province in parallel, and an index page",
+        NAME, help="kiểm tra định kỳ: báo cáo từng tỉnh song song và trang mục lục / the "
+                       "scheduled audit: a report per province in parallel, and an index page",
         description="Kiểm tra định kỳ: lập báo cáo từng tỉnh song song và trang mục lục toàn quốc. / "
                     "Scheduled audit: one report per province in parallel and a national index page.")
     add_db(p)
-    p.add_argument("--provinces", default="all", help="all (every province with schools) or codes/names P,P")
-    p.add_argument("--jobs", type=int, default=1, help="reports made at the same time (processes)")
-    p.add_argument("--school-year", help="e.g. 2024-2025 (default: every school year)")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
-    p.add_argument("--privacy", choices=["public", "internal"], default="public")
-    p.add_argument("--archive", help="folder of the run archives (default: reports/)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--out", required=True, help="folder for the reports and index.html")
+    p.add_argument("--provinces", default="all", help="all (mọi tỉnh có trường) hoặc mã/tên P,P / all (every province "
+                        "with schools) or codes/names P,P")
+    p.add_argument("--jobs", type=int, default=1, help="số báo cáo lập cùng lúc (tiến trình) / reports made at the same time "
+                        "(processes)")
+    p.add_argument("--school-year", help="ví dụ / e.g. 2024-2025 (mặc định mọi năm học / "
+                                         "default: every school year)")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi",
+                   help="ngôn ngữ / language (mặc định / default: vi)")
+    p.add_argument("--privacy", choices=["public", "internal"], default="public",
+                   help="public (mặc định): che dữ liệu cá nhân; internal: đầy đủ / public "
+                        "(default): personal data masked; internal: everything")
+    p.add_argument("--archive", help="thư mục lưu trữ các lần chạy (mặc định reports/) / folder "
+                                     "of the run archives (default: reports/)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="không hiện thanh tiến độ / no progress bar")
+    p.add_argument("--out", required=True, help="thư mục ghi các báo cáo và index.html / folder "
+                                                "for the reports and index.html")
 
 
 def run(args) -> int:

@@ -29,16 +29,20 @@ JUPYTER_DIR = Path(__file__).resolve().parent / "present" / "jupyter"
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
-        NAME, help="the explorer as a web app on 127.0.0.1 (Voilà)",
+        NAME, help="công cụ khám phá như ứng dụng web trên 127.0.0.1 (Voilà) / the explorer as a "
+                       "web app on 127.0.0.1 (Voilà)",
         description="Mở công cụ khám phá phát hiện như một ứng dụng web trên 127.0.0.1 (Voilà). / "
                     "Serve the findings explorer as a web app on 127.0.0.1 (Voilà).")
     add_db(p)
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"cổng / port (mặc định / default {DEFAULT_PORT})")
     p.add_argument("--privacy", choices=["public", "internal"], default="public",
-                   help="public (default): people by role and pseudonym; internal: everything")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi")
+                   help="public (mặc định): người chỉ hiện theo vai trò và bí danh; internal: đầy "
+                        "đủ / public (default): people by role and pseudonym; internal: everything")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi",
+                   help="ngôn ngữ / language (mặc định / default: vi)")
     p.add_argument("--token", default=None,
-                   help="the access token (default: a new random one, printed in the address)")
+                   help="mã truy cập (mặc định: một mã ngẫu nhiên mới, in trong địa chỉ) / the access "
+                        "token (default: a new random one, printed in the address)")
 
 
 def absolute_db_url(url: str) -> str:

@@ -87,7 +87,8 @@ def _run_info(engine: Engine, run_id: str) -> dict:
     if r is None:
         raise DiffError(f"không có lần chạy «{run_id}»", f"no run {run_id!r}")
     d = dict(r)
-    d["created_at"] = d["created_at"].isoformat() if d["created_at"] is not None else None
+    d["created_at"] = (d["created_at"].isoformat(timespec="seconds")
+                       if d["created_at"] is not None else None)
     return d
 
 

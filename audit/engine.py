@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import time
 from dataclasses import dataclass, field
@@ -164,6 +165,18 @@ def _inputs(engine: Engine) -> list[dict]:
     return out
 
 
+def _check_out(out: Path) -> None:
+    """The output folder made, and its two files writable, before anything is computed or
+    stored: a run is stored only when its findings files can be written (OSError otherwise)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("findings.csv", "findings.json"):
+        target = out / name
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
+
+
 def run_audit(db_url: str | None = None, *, province: str | None = None,
               school_year: str | None = None, settings_path: str | None = None,
               as_of: str | None = None, out_dir: str | Path | None = None,
@@ -171,7 +184,10 @@ def run_audit(db_url: str | None = None, *, province: str | None = None,
     """Compute every flag over the store, select, write ``findings.csv``/``.json``, store the run."""
     eng = engine or store.get_engine(db_url)
     settings = load_settings(settings_path, as_of=as_of)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    if out_dir is not None:
+        _check_out(Path(out_dir))
+    made = dt.datetime.now(dt.timezone.utc)      # stored as it is: runs sort by it
+    now = made.replace(microsecond=0)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     snapshot: list = []         # a new frames snapshot, written while the workers compute
@@ -211,7 +227,7 @@ def run_audit(db_url: str | None = None, *, province: str | None = None,
             csv_job = pool.submit(_write_csv_in_worker)
         if store_run:
             with eng.begin() as conn:
-                F.store_run(conn, run, all_findings, not_computed, risk)
+                F.store_run(conn, run, all_findings, not_computed, risk, created_at=made)
         if out is not None:
             head = {k: v for k, v in run.items() if k != "params" and k != "review_head"}
             F.write_json(head, selected, not_computed, risk, out / "findings.json")

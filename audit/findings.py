@@ -250,9 +250,13 @@ def make_run_id(params: dict, now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + h
 
 
-def store_run(conn, run: dict, findings: list[Finding], not_computed: list[dict], risk: dict) -> None:
+def store_run(conn, run: dict, findings: list[Finding], not_computed: list[dict], risk: dict,
+              created_at: dt.datetime | None = None) -> None:
     """Store a run and its findings.  Two runs with the same parameters in the same second
-    would share a run id: the later one gets a hash of its parameters and a repeat count."""
+    would share a run id: the later one gets a hash of its parameters and a repeat count.
+    ``created_at``: the run's time to the microsecond (default: ``run["created_at"]``), stored
+    so that two runs made in the same second still come in the order they were made."""
+    when = created_at or dt.datetime.fromisoformat(run["created_at"])
     base = dict(run.get("params") or {})
     n = 0
     while conn.execute(select(audit_runs.c.run_id).where(
@@ -262,7 +266,7 @@ def store_run(conn, run: dict, findings: list[Finding], not_computed: list[dict]
                                     dt.datetime.fromisoformat(run["created_at"]))
     conn.execute(audit_runs.insert().values(
         run_id=run["run_id"], as_of=run["as_of"],
-        created_at=dt.datetime.fromisoformat(run["created_at"]), code_version=run["code_version"],
+        created_at=when, code_version=run["code_version"],
         settings=run["settings"], inputs=run["inputs"], params=run.get("params"),
         not_computed=not_computed, risk=risk, review_head=run.get("review_head")))
     _insert_findings(conn, run["run_id"], findings)

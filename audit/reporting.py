@@ -221,7 +221,10 @@ def _write_findings(url: str, run_id: str, province, school_year, run_dir: Path)
         f.review_status = statuses.get(f.finding_id, "new")
     selected = select_findings(found, province, school_year)
     write_csv(selected, run_dir / "findings.csv")
-    run = {"run_id": run_id, "as_of": row["as_of"], "created_at": str(row["created_at"]),
+    created = row["created_at"]
+    if isinstance(created, dt.datetime):
+        created = created.replace(microsecond=0)     # stored to the microsecond for ordering
+    run = {"run_id": run_id, "as_of": row["as_of"], "created_at": str(created),
            "code_version": row["code_version"], "settings": row["settings"], "inputs": row["inputs"]}
     write_json(run, selected, row["not_computed"] or [], row["risk"] or {}, run_dir / "findings.json")
     return list(row["inputs"] or [])

@@ -25,7 +25,8 @@ import json
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, Text, select, text, update
+from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, select, text,
+                        type_coerce, update)
 from sqlalchemy.engine import Connection, Engine
 
 from procurement.store import metadata, store_meta
@@ -195,13 +196,14 @@ def format_head(head: dict | None) -> str:
 @dataclass
 class Problem:
     """One broken link: the sequence number where the chain stops being trustworthy."""
-    seq: int
+    seq: int | None    # None: a recorded head that cannot be read, not a row
     kind: str          # missing | edited | link | tail | head | unrecorded
     text_vi: str
     text_en: str
 
     def __str__(self) -> str:
-        return f"#{self.seq}: {self.text_vi} / {self.text_en}"
+        where = f"#{self.seq}: " if self.seq is not None else ""
+        return f"{where}{self.text_vi} / {self.text_en}"
 
 
 @dataclass
@@ -221,22 +223,73 @@ class Verification:
 _KIND_ORDER = {"missing": 0, "edited": 1, "link": 2, "head": 3, "tail": 4, "unrecorded": 5}
 
 
-def recorded_heads(engine: Engine) -> list[tuple[str, dict]]:
+def _head(value) -> dict | None:
+    """A recorded head as ``{"seq": int, "hash": str}``; None for none recorded (an empty
+    chain); raises ValueError for one that is not a head (edited by hand)."""
+    if isinstance(value, (str, bytes)):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueError(value) from None
+    if not value:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("hash"), str):
+        raise ValueError(value)
+    seq = value.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, (int, str)) or not str(seq).isdigit():
+        raise ValueError(value)
+    return {"seq": int(seq), "hash": value["hash"]}
+
+
+def recorded_heads(engine: Engine, unreadable: list[str] | None = None) -> list[tuple[str, dict]]:
     """Every head recorded outside the chain: (where, {seq, hash}), audit runs oldest first,
-    then the head written with the last decision (``store_meta``)."""
+    then the head written with the last decision (``store_meta``).  A recorded head that is not
+    one (edited by hand) is left out, and where it was is appended to ``unreadable``."""
     from .findings import audit_runs
     out: list[tuple[str, dict]] = []
+    raw: list[tuple[str, object]] = []
     with engine.connect() as conn:
-        for run_id, head in conn.execute(select(audit_runs.c.run_id, audit_runs.c.review_head)
+        # The column read as text: a value edited into something that is not JSON must not
+        # stop the reading of the others.
+        head_text = type_coerce(audit_runs.c.review_head, Text)
+        for run_id, head in conn.execute(select(audit_runs.c.run_id, head_text)
                                          .order_by(audit_runs.c.created_at, audit_runs.c.run_id)):
-            if isinstance(head, str):
-                head = json.loads(head)
-            if head:
-                out.append((f"run {run_id}", head))
+            raw.append((f"run {run_id}", head))
         meta = conn.execute(select(store_meta.c.value).where(store_meta.c.key == HEAD_KEY)).first()
     if meta:
-        out.append(("store_meta", json.loads(meta[0])))
+        raw.append(("store_meta", meta[0] if meta[0] is not None else ""))
+    for where, value in raw:
+        try:
+            head = _head(value) if value is not None else None
+        except ValueError:
+            if unreadable is not None:
+                unreadable.append(where)
+            continue
+        if head:
+            out.append((where, head))
+        elif where == "store_meta" and unreadable is not None:
+            unreadable.append(where)       # written with every decision: never empty
     return out
+
+
+def _chain_rows(conn: Connection):
+    """The chain's rows in sequence order, as dicts.  On SQLite, where a column holds what was
+    written into it, a ``decided_at`` that is not a time (edited by hand) does not stop the
+    reading: its row is marked ``_unreadable``."""
+    if conn.dialect.name != "sqlite":
+        yield from (dict(r) for r in conn.execute(select(reviews).order_by(reviews.c.seq))
+                    .mappings())
+        return
+    when = reviews.c.decided_at
+    parse = when.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+    cols = [type_coerce(c, Text).label(c.name) if c is when else c for c in reviews.c]
+    for r in conn.execute(select(*cols).order_by(reviews.c.seq)).mappings():
+        r = dict(r)
+        try:
+            r["decided_at"] = parse(r["decided_at"]) if parse else r["decided_at"]
+        except (TypeError, ValueError):
+            r["_unreadable"] = True
+        yield r
 
 
 def verify(engine: Engine) -> Verification:
@@ -249,10 +302,14 @@ def verify(engine: Engine) -> Verification:
     hashes: dict[int, str] = {}
     expected, prev, n, last = 1, GENESIS, 0, 0
     with engine.connect() as conn:
-        result = conn.execute(select(reviews).order_by(reviews.c.seq)).mappings()
-        for r in result:
+        for r in _chain_rows(conn):
             n += 1
             seq = r["seq"]
+            if seq < expected:        # a row put in by hand before the first one
+                problems.append(Problem(seq, "unrecorded",
+                                        f"dòng {seq} không thuộc chuỗi (chuỗi bắt đầu từ dòng 1)",
+                                        f"row {seq} is not part of the chain (it starts at row 1)"))
+                continue
             if seq != expected:
                 gap = f"{expected}" if seq == expected + 1 else f"{expected}–{seq - 1}"
                 problems.append(Problem(expected, "missing",
@@ -261,13 +318,22 @@ def verify(engine: Engine) -> Verification:
                 problems.append(Problem(seq, "link",
                                         f"dòng {seq} không nối với dòng trước (prev_hash sai)",
                                         f"row {seq} does not link to the row before (wrong prev_hash)"))
-            if row_hash(r) != r["hash"]:
+            try:
+                edited = r.get("_unreadable") or row_hash(r) != r["hash"]
+            except (TypeError, ValueError):   # a value of a type no decision has
+                edited = True
+            if edited:
                 problems.append(Problem(seq, "edited",
                                         f"dòng {seq} đã bị sửa (mã băm không khớp nội dung)",
                                         f"row {seq} was edited (its hash does not match its content)"))
             hashes[seq] = r["hash"]
             prev, expected, last = r["hash"], seq + 1, seq
-    heads = recorded_heads(engine)
+    unreadable: list[str] = []
+    heads = recorded_heads(engine, unreadable)
+    for where in unreadable:
+        problems.append(Problem(None, "head",
+                                f"đầu chuỗi ghi ở {where} không đọc được (đã bị sửa)",
+                                f"the head recorded by {where} is unreadable (edited)"))
     tail_from = None
     for where, h in heads:
         seq, hsh = int(h["seq"]), h["hash"]
@@ -293,6 +359,7 @@ def verify(engine: Engine) -> Verification:
                                 f"(đầu chuỗi đã ghi là dòng {m})",
                                 f"rows after {m} were not written by hocba-audit review (the "
                                 f"recorded head is row {m})"))
-    problems.sort(key=lambda p: (p.seq, _KIND_ORDER[p.kind]))
+    problems.sort(key=lambda p: (p.seq if p.seq is not None else float("inf"),
+                                 _KIND_ORDER[p.kind]))
     head = {"seq": last, "hash": hashes[last]} if n else None
     return Verification(not problems, n, head, len(heads), problems)

@@ -256,3 +256,82 @@ def test_a_mistyped_db_is_said_not_created(tmp_path, capsys):
         assert main([*argv, "--db", f"sqlite:///{db}"]) == 2
         assert "no database at" in capsys.readouterr().err
     assert not db.parent.exists()
+
+
+def test_a_file_that_is_not_a_database_is_said(tmp_path, capsys):
+    """--db naming a file that is not SQLite: exit 2 with a message, the file untouched."""
+    bad = tmp_path / "notes.db"
+    bad.write_text("ghi chú, không phải cơ sở dữ liệu\n", encoding="utf-8")
+    before = bad.read_bytes()
+    for argv in (["flags", "--out", str(tmp_path / "o")], ["review", "--verify"],
+                 ["ingest", str(_folder(tmp_path / "in"))]):
+        assert main([*argv, "--db", f"sqlite:///{bad}"]) == 2
+        err = capsys.readouterr().err
+        assert "không phải là cơ sở dữ liệu SQLite" in err and "is not a SQLite database" in err
+    assert bad.read_bytes() == before
+
+
+def test_flags_stores_no_run_when_its_files_cannot_be_written(tmp_path, capsys):
+    """A findings.csv (or .json) that is a folder is found before anything is computed: exit
+    1 naming it, and no run stored (it would become 'latest' with no files)."""
+    db = f"sqlite:///{tmp_path}/a.db"
+    assert main(["ingest", str(_folder(tmp_path / "a")), "--db", db, "--quiet"]) == 0
+    from audit.diff import list_runs
+    from procurement import store
+    for name in ("findings.csv", "findings.json"):
+        out = tmp_path / f"out-{name}"
+        (out / name).mkdir(parents=True)
+        assert main(["flags", "--db", db, "--out", str(out)]) == 1
+        assert name in capsys.readouterr().err
+    assert list_runs(store.get_engine(db)) == []
+    assert main(["flags", "--db", db, "--out", str(tmp_path / "ok")]) == 0
+    assert len(list_runs(store.get_engine(db))) == 1
+
+
+def test_an_empty_selection_option_is_a_usage_error(tmp_path, capsys):
+    """--province "" does not quietly mean every province."""
+    db = f"sqlite:///{tmp_path}/a.db"
+    assert main(["ingest", str(_folder(tmp_path / "a")), "--db", db, "--quiet"]) == 0
+    for opt in ("--province", "--school-year"):
+        assert main(["flags", "--db", db, "--out", str(tmp_path / "o"), opt, " "]) == 2
+        assert f"{opt} trống" in capsys.readouterr().err
+
+
+def test_two_runs_in_a_row_keep_their_order(tmp_path):
+    """The second of two runs made within one second is 'latest' (created_at is stored to the
+    microsecond)."""
+    db = f"sqlite:///{tmp_path}/a.db"
+    assert main(["ingest", str(_folder(tmp_path / "a")), "--db", db, "--quiet"]) == 0
+    ids = []
+    for i in range(3):
+        from audit.engine import run_audit
+        ids.append(run_audit(db, province="01" if i % 2 else None).run["run_id"])
+    from audit.diff import resolve_run
+    from procurement import store
+    eng = store.get_engine(db)
+    assert resolve_run(eng, "latest") == ids[-1] and resolve_run(eng, "previous") == ids[-2]
+
+
+@pytest.mark.parametrize("command", ["", "demo", "generate", "ingest", "flags", "template", "map",
+                                     "report", "run", "review", "diff", "export-ocds", "serve"])
+def test_help_is_vietnamese_first(command, capsys):
+    """Every help page: a description and every option's help in Vietnamese, then English."""
+    import re
+    with pytest.raises(SystemExit) as e:
+        main([command, "--help"] if command else ["--help"])
+    assert e.value.code == 0
+    page = capsys.readouterr().out
+    assert page.startswith("cách dùng / usage:")
+    assert "tùy chọn / options" in page
+    # each option's help: the text after the option up to the next option, joined
+    blocks = re.split(r"\n  (?=-|\{|[a-z_]+ )", page.split("tùy chọn / options:", 1)[1])
+    vietnamese = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]",
+                            re.IGNORECASE)
+    for block in blocks:
+        text = " ".join(block.split())
+        if not text:
+            continue
+        assert " / " in text and vietnamese.search(text.split(" / ")[0]), text
+    if command:
+        description = page.split("\n\n")[1]
+        assert vietnamese.search(description.split(" / ")[0]), description

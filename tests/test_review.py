@@ -228,6 +228,86 @@ def test_a_row_appended_outside_review_is_reported(chain):
     assert (result.first.seq, result.first.kind) == (4, "unrecorded")
 
 
+@pytest.mark.parametrize("sql, first", [
+    # a time that is not one: the row is edited, and the rows after it are still checked
+    ("UPDATE reviews SET decided_at = 'hôm qua' WHERE seq = 2", (2, "edited")),
+    ("UPDATE reviews SET note = x'00ff' WHERE seq = 1", (1, "edited")),          # a blob
+    ("UPDATE store_meta SET value = 'garbage' WHERE key = 'review_head'", (None, "head")),
+    ("UPDATE store_meta SET value = '{\"seq\": 3}' WHERE key = 'review_head'", (None, "head")),
+    ("UPDATE store_meta SET value = '{\"seq\": \"x\", \"hash\": \"h\"}' "
+     "WHERE key = 'review_head'", (None, "head")),
+    ("UPDATE audit_runs SET review_head = '{\"seq\": 9}'", (None, "head")),
+    ("UPDATE audit_runs SET review_head = '[1, 2'", (None, "head")),
+    # a row put in before the first one: reported, and the chain from row 1 still checks
+    ("INSERT INTO reviews VALUES (0, 'x', 'new', 'n', 'r', '2026-01-05 03:00:00', 'p', 'h')",
+     (0, "unrecorded")),
+])
+def test_verify_names_hand_edits_of_any_form(chain, capsys, sql, first):
+    """Values no decision could hold (written with sqlite3 by hand) are broken links named by
+    --verify, not a traceback."""
+    url, eng, _fs = chain
+    _execute(eng, sql)
+    result = R.verify(eng)
+    assert not result.ok
+    assert (result.first.seq, result.first.kind) == first
+    assert main(["review", "--verify", "--db", url]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "first broken link" in err
+    if first[0] is None:
+        assert "a recorded head" in err and "unreadable" in err
+    else:
+        assert f"#{first[0]}" in err
+
+
+def test_verify_of_an_empty_store_file(tmp_path, capsys):
+    """A store file SQLite has not made a database yet (0 bytes) is an empty chain."""
+    db = tmp_path / "empty.db"
+    db.touch()
+    assert main(["review", "--verify", "--db", f"sqlite:///{db}"]) == 0
+    assert "0 quyết định / decisions" in capsys.readouterr().out
+
+
+def test_review_command_messages_say_each_thing_once(chain, capsys):
+    url, _eng, fs = chain
+    for argv, vi, en in (
+            (["review", fs[0].finding_id, "--status", "new", "--by", "A", "--db", url],
+             "thiếu --note", "missing --note"),
+            (["review", fs[0].finding_id, "--status", "new", "--note", " ", "--by", "A",
+              "--db", url], "--note trống", "--note is empty"),
+            (["review", "--verify", fs[0].finding_id, "--db", url],
+             "--verify không đi cùng FINDING_ID", "--verify does not take FINDING_ID")):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count(vi) == 1 and err.count(en) == 1, err
+        assert err.index(vi) < err.index(en)
+
+
+def test_a_note_that_is_not_utf8_is_a_usage_error(chain, capsys):
+    url, eng, fs = chain
+    note = b"l\xfd do".decode("utf-8", "surrogateescape")    # what the shell passes through
+    assert main(["review", fs[0].finding_id, "--status", "confirmed", "--note", note,
+                 "--by", "A", "--db", url]) == 2
+    assert "--note" in capsys.readouterr().err
+    assert R.chain_head(eng)["seq"] == 3 and R.verify(eng).ok
+
+
+def test_runs_made_in_the_same_second_keep_their_order(sqlite_url):
+    """created_at is stored to the microsecond: 'previous' is the run made before 'latest'
+    even when both were made in the same second (their ids sort the other way here)."""
+    eng = store.get_engine(sqlite_url)
+    fs = [_finding("PRC-SINGLE", "T1", 50)]
+    for run_id, micro in (("20260105T030000Z-ffffff", 100), ("20260105T030000Z-000000", 900)):
+        run = {"run_id": run_id, "as_of": "2026-01-01", "created_at": T0.isoformat(),
+               "code_version": "test", "settings": {}, "inputs": [], "params": {},
+               "review_head": None}
+        with eng.begin() as conn:
+            F.store_run(conn, run, fs, [], {}, created_at=T0.replace(microsecond=micro))
+    assert resolve_run(eng, "latest") == "20260105T030000Z-000000"
+    assert resolve_run(eng, "previous") == "20260105T030000Z-ffffff"
+
+
 def test_tampering_fails_verify_on_both_stores(db_url):
     """Edit, delete and delete-last on SQLite and PostgreSQL; putting a row back heals it."""
     eng = store.get_engine(db_url)

@@ -184,7 +184,8 @@ def _stored_run(engine: Engine, run_id: str) -> tuple[dict, list[F.Finding], dic
         f.review_status = statuses.get(f.finding_id, "new")
     created = row["created_at"]
     run = {"run_id": row["run_id"], "as_of": row["as_of"],
-           "created_at": created.isoformat() if isinstance(created, dt.datetime) else str(created),
+           "created_at": (created.isoformat(timespec="seconds") if isinstance(created, dt.datetime)
+                          else str(created)),
            "code_version": row["code_version"], "settings": row["settings"], "inputs": row["inputs"] or [],
            "params": row["params"] or {}}
     return run, found, row["risk"] or {}, row["not_computed"] or []
