@@ -27,7 +27,7 @@ import operator
 from operator import itemgetter
 from typing import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import ocds_store  # noqa: F401  (registers the OCDS tables in the schema)
@@ -248,6 +248,15 @@ class _KeyIndex:
         self.keys: dict[str, set[str]] = {}           # table → stored row_keys
         self.landed: dict[str, set[str]] = {}         # table → keys landed by this input
         self.blocked: dict[str, set[str]] = {}        # table → keys quarantined by this input
+        self.with_extra: dict[str, set[str]] = {}     # table → stored keys with an _extra
+
+    def keys_with_extra(self, table: str) -> set[str]:
+        """The stored rows that keep unknown-column values aside (usually none)."""
+        if table not in self.with_extra:
+            t = store.contract_tables[table]
+            self.with_extra[table] = set(self.conn.execute(
+                select(t.c.row_key).where(t.c._extra.isnot(None))).scalars())
+        return self.with_extra[table]
 
     def stored_keys(self, table: str) -> set[str]:
         if table not in self.keys:
@@ -335,9 +344,12 @@ class _TableCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: Rows whose contract values are all equal but whose unknown columns changed: the kept-aside
+    #: values are refreshed in place (a warning; not in the report's table counts).
+    extra_refreshed: int = 0
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "extra_refreshed"}
 
 
 def _db_column(values: list, kind: str, dialect: str) -> list:
@@ -403,13 +415,12 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
     else:
         rows = list(zip(*db_cols))
         name_keys = list(zip(*name_key_cols)) if name_idx else None
-        # The values of the unknown columns count: a row that comes again with a new note is
-        # changed (its old note goes to history with its old values).
+        # The hash is over the contract values only: a row that comes again with equal values
+        # is unchanged, whatever its unknown columns say (data-contract.md: "changes nothing
+        # when all are equal"); their kept-aside values are refreshed below, with no history.
         extras = [_extra_of(checked, i) for i in range(len(rows))] if unknown else None
-        hashes = [sha1(repr(t if not extras or extras[i] is None
-                            else t + (json.dumps(extras[i], ensure_ascii=False, sort_keys=True,
-                                                 default=str),)).encode()).hexdigest()
-                  for i, t in enumerate(rows)]
+        hashes = [sha1(repr(t).encode()).hexdigest() for t in rows]
+    same: list[int] = []
     for i, h in enumerate(hashes):
         if i in problems:
             continue
@@ -417,6 +428,8 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
         old = stored.get(key)
         if old == h:
             counts.unchanged += 1
+            if extras is not None or key in index.keys_with_extra(spec.name):
+                same.append(i)
             continue
         stored[key] = h
         if old is not None:
@@ -429,6 +442,12 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
                        + (h, extra, source_id, row_numbers[i]))
     counts.inserted += len(inserts)
     counts.updated += len(updates)
+    if same:
+        with_extra = index.keys_with_extra(spec.name)
+        counts.extra_refreshed += _refresh_extra(
+            conn, table, [(keys[i], extras[i] if extras else None) for i in same])
+        for i in same:
+            (with_extra.add if extras and extras[i] else with_extra.discard)(keys[i])
     if updates:
         _replace(conn, checked, updates, stored, ingest_id, source_id, now, extras)
     if inserts:
@@ -436,6 +455,22 @@ def _land(conn: Connection, checked: _Checked, index: _KeyIndex, source_id: int,
             store.insert_rows(conn, table.name, columns, inserts)
         else:
             conn.execute(table.insert(), [dict(zip(columns, r)) for r in inserts])
+
+
+def _refresh_extra(conn: Connection, table, rows: list[tuple[str, dict | None]]) -> int:
+    """Store each row's unknown-column values (``(row_key, extra)``) where they differ from the
+    stored ones; returns how many rows changed."""
+    stored = {}
+    keys = [k for k, _ in rows]
+    for start in range(0, len(keys), 500):
+        for key, extra in conn.execute(select(table.c.row_key, table.c._extra)
+                                       .where(table.c.row_key.in_(keys[start:start + 500]))):
+            stored[key] = extra
+    changed = [{"k": key, "e": extra} for key, extra in rows if (stored.get(key) or None) != extra]
+    if changed:
+        conn.execute(update(table).where(table.c.row_key == bindparam("k"))
+                     .values(_extra=bindparam("e")), changed)
+    return len(changed)
 
 
 def _extra_of(checked: _Checked, i: int) -> dict | None:
@@ -635,6 +670,14 @@ def _land_all(eng: Engine, inputs: list[SourceData], command, strict, show, _fai
                     from .ocds import land_ocds_extras
                     land_ocds_extras(conn, src, ingest_id, source_id)
             report["tables"] = {n: counts[n].as_dict() for n in TABLE_ORDER if n in counts}
+            for n in TABLE_ORDER:
+                if n in counts and counts[n].extra_refreshed:
+                    k = counts[n].extra_refreshed
+                    report["warnings"].append(
+                        f"{n}: {k} dòng chỉ khác ở các cột ngoài hợp đồng dữ liệu; giá trị các "
+                        f"cột đó được cập nhật, không ghi lịch sử / {k} rows differ only in "
+                        f"columns outside the data contract; those values were refreshed, with "
+                        f"no history")
             report["quarantine"] = [{k: v for k, v in r.items() if k != "raw"} for r in all_quarantine]
             exit_code = EXIT_QUARANTINED if all_quarantine else EXIT_OK
             landed = not (strict and all_quarantine)

@@ -856,8 +856,10 @@ def test_numbers_with_thousands_dots_and_negative_zero(tmp_path, db):
 
 def test_every_cell_of_a_landed_row_is_kept(tmp_path, db):
     """Cells under an empty header cell, beyond the header, or under a repeated label are kept
-    with the landed row (``_extra``) and reported; a note that comes or goes later changes the
-    row, and the old note goes to history with the old values."""
+    with the landed row (``_extra``) and reported.  A row that comes again with equal contract
+    values is unchanged whatever its notes say (data-contract.md: "changes nothing when all are
+    equal"): its kept-aside notes are refreshed, with a warning and no history; a row whose
+    values change goes to history with its old notes."""
     head = "school_id,name,level,province_code,commune_code"
     v1 = write(tmp_path / "v1", {"schools": (
         f"{head},,ghi_chu,name\n"
@@ -871,18 +873,45 @@ def test_every_cell_of_a_landed_row_is_kept(tmp_path, db):
         "column_9": "ô thừa"}
     assert run([v1], db).report["tables"]["schools"]["unchanged"] == 1      # the same again
     v2 = write(tmp_path / "v2", {"schools": f"{head},ghi_chu\nS1,Trường Một,primary,01,00004,mới\n"})
-    assert run([v2], db).report["tables"]["schools"]["updated"] == 1       # only the note changed
+    res = run([v2], db)                                                      # only the note changed
+    assert res.report["tables"]["schools"] | {"read": 0} == {
+        "read": 0, "landed": 1, "quarantined": 0, "inserted": 0, "updated": 0, "unchanged": 1}
+    assert any("schools: 1 dòng chỉ khác ở các cột ngoài hợp đồng" in w and "no history" in w
+               for w in res.report["warnings"])
     assert rows(db, "schools")[0]["_extra"] == {"ghi_chu": "mới"}
+    again = run([v2], db)                                                    # the same again
+    assert again.report["tables"]["schools"]["unchanged"] == 1
+    assert not any("cột ngoài hợp đồng" in w for w in again.report["warnings"])
     v3 = write(tmp_path / "v3", {"schools": f"{head}\nS1,Trường Hai,primary,01,00004\n"})
     assert run([v3], db).report["tables"]["schools"]["updated"] == 1
     assert rows(db, "schools")[0]["_extra"] is None
     with store.get_engine(db).connect() as conn:
         old = [r[0] for r in conn.execute(select(store.history.c.old_values)
                                           .order_by(store.history.c.history_id))]
-    assert [o.get("_extra") for o in old] == [
-        {"column_6": "ô trống", "ghi_chu": "đã xác minh", "name (2)": "Tên khác",
-         "column_9": "ô thừa"},
-        {"ghi_chu": "mới"}]
+    assert [o.get("_extra") for o in old] == [{"ghi_chu": "mới"}]
+    assert [o["name"] for o in old] == ["Trường Một"]
+    # The notes gone from an input whose values are equal: the row keeps none.
+    v4 = write(tmp_path / "v4", {"schools": f"{head},ghi_chu\nS1,Trường Hai,primary,01,00004,x\n"})
+    assert run([v4], db).report["tables"]["schools"]["unchanged"] == 1
+    assert rows(db, "schools")[0]["_extra"] == {"ghi_chu": "x"}
+    res = run([v3], db)
+    assert res.report["tables"]["schools"]["unchanged"] == 1
+    assert rows(db, "schools")[0]["_extra"] is None
+
+
+def test_an_added_unknown_column_changes_no_row(tmp_path, db):
+    """The same rows with a new column of notes: every row unchanged, no history."""
+    base = "school_id,name,level,province_code,commune_code\n"
+    body = "".join(f"S{i},Trường {i},primary,01,00004\n" for i in range(5))
+    run([write(tmp_path / "a", {"schools": base + body})], db)
+    noted = base.rstrip("\n") + ",ghi_chu_noi_bo\n" + "".join(
+        line + ",xem lại\n" for line in body.splitlines())
+    res = run([write(tmp_path / "b", {"schools": noted})], db)
+    assert res.report["tables"]["schools"]["unchanged"] == 5
+    assert res.report["tables"]["schools"]["updated"] == 0
+    with store.get_engine(db).connect() as conn:
+        assert conn.execute(select(store.history.c.row_key)).first() is None
+    assert all(r["_extra"] == {"ghi_chu_noi_bo": "xem lại"} for r in rows(db, "schools"))
 
 
 def test_subfolders_and_broken_links_are_listed_as_ignored(tmp_path, db):
