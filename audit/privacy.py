@@ -30,10 +30,12 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 
 from procurement import store
-from procurement.text import fold
+from procurement.text import fold, phone_key
 from procurement.values import is_personal_tax_code
 
 SECRET_KEY = "pseudonym_secret"
+#: Hex digits of a pseudonym code (:meth:`Masker.code`).
+CODE_DIGITS = 10
 
 #: The declared identifier schemes of natural persons (package ``procurement``).
 PERSON_SCHEMES_FILE = "data/person_id_schemes.csv"
@@ -173,10 +175,13 @@ class Masker:
         return hmac.new(self._secret, digestmod=hashlib.sha256)
 
     def code(self, kind: str, record_id: str) -> str:
-        """A short stable pseudonym code for one record (6 hex digits of an HMAC)."""
+        """A short stable pseudonym code for one record: :data:`CODE_DIGITS` hex digits of an
+        HMAC (40 bits: among the ~100,000 people of one kind in the national data, two
+        different people share a code with a chance of about 1 in 200; with 24 bits it would
+        be hundreds of pairs)."""
         mac = self._mac.copy()
         mac.update(f"{kind}\x1f{record_id}".encode("utf-8"))
-        return mac.hexdigest()[:6].upper()
+        return mac.hexdigest()[:CODE_DIGITS].upper()
 
     def _label(self, kind: str) -> str:
         vi, en = ROLE_LABELS[kind]
@@ -233,6 +238,10 @@ class Masker:
                   ("vendor_people", "vendor_person", None, "role")]
         hidden = "[đã ẩn]" if self.lang == "vi" else "[hidden]"
         born = "[ngày sinh]" if self.lang == "vi" else "[birth date]"
+        # A name several people hold (an official and a vendor's employee, say) cannot be
+        # told apart in a text: it is shown without a pseudonym rather than as one of them.
+        shared = "[họ tên đã ẩn]" if self.lang == "vi" else "[name hidden]"
+        names_of: dict[str, set[str]] = {}
         for table, kind, id_col, role_col in people:
             df = get(table)
             if df.empty:
@@ -241,6 +250,16 @@ class Masker:
             roles = df[role_col] if role_col in df else pd.Series(None, index=df.index)
             shown = [self.person(kind, r, None, role) for r, role in zip(rids.tolist(), roles.tolist())]
             names = df["full_name"].astype("object")
+            for name, label in zip(names.tolist(), shown):
+                if isinstance(name, str):
+                    for form in (name, fold(name)):
+                        names_of.setdefault(_match_key(form), set()).add(label.split(" — ")[0])
+            if id_col:
+                # The record's own id (a staff number): whoever holds the list could turn the
+                # pseudonym back.  It becomes the pseudonym's code.
+                for rid, kind_code in zip(rids.tolist(), shown):
+                    if isinstance(rid, str) and len(rid.strip()) >= 3:
+                        out.setdefault(rid.strip(), "#" + self.code(kind, rid))
             # Each record's values in this order, the first record to hold a value naming it:
             # its name, the name folded (as evidence keys write it), its ids and contacts, its
             # birth date written both ways.
@@ -251,6 +270,9 @@ class Masker:
                 dates = pd.to_datetime(df["birth_date"], errors="coerce")
                 columns += [(dates.dt.strftime("%Y-%m-%d"), born), (dates.dt.strftime("%d/%m/%Y"), born)]
             _add_record_major(out, columns)
+        for value in list(out):
+            if len(names_of.get(_match_key(value), ())) > 1:
+                out[value] = shared
         vendors = get("vendors")
         for rec in vendors.itertuples(index=False):
             if self.is_personal_vendor(rec.vendor_id):
@@ -276,10 +298,30 @@ class Masker:
         return FastScrubber(self._replacements)
 
     def scrub(self, text: str | None) -> str:
-        """``text`` with every personal value replaced (public); unchanged (internal)."""
+        """``text`` with every personal value replaced (public); unchanged (internal).  Values
+        are found whatever their case, spacing or Unicode form (a directive quoting a name in
+        capitals); an official's id written after its own pseudonym is dropped."""
         if not text or not self.public:
             return text or ""
         return self._scrubber(text)
+
+
+#: "Cán bộ #ABC… — Trưởng phòng (#ABC…)": the id after a pseudonym, turned into that same code.
+_SAME_CODE = re.compile(r"(#([0-9A-F]{%d})(?: — [^()#]{1,60})?) \(#\2\)" % CODE_DIGITS)
+
+#: A stored value that is a phone number: digits, perhaps with + ( ) . - and spaces.
+_PHONE_VALUE = re.compile(r"\+?[\d() .\-]{9,20}")
+#: A phone number in a text, however its digits are grouped.
+_PHONE_IN_TEXT = re.compile(r"(?<![\w.])\(?\+?\d(?:[ .\-]?\(?\d\)?){8,13}(?![\w])")
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+
+
+def _match_key(value: str) -> str:
+    """A value as the scrubber matches it: NFC, lower case, runs of spaces as one space."""
+    v = _SPACES.sub(" ", unicodedata.normalize("NFC", value).strip())
+    low = v.lower()
+    return low if len(low) == len(v) else v
 
 
 def _put(out: dict[str, str], value, shown) -> None:
@@ -315,6 +357,11 @@ class FastScrubber:
     KEY = 8
 
     def __init__(self, replacements: dict[str, str]):
+        # Matched on :func:`_match_key` forms (the first value of a form names it).
+        matched: dict[str, str] = {}
+        for value, shown in replacements.items():
+            matched.setdefault(_match_key(value), shown)
+        replacements = matched
         self.replacements = replacements
         self.index: dict[int, dict[str, list[str]]] = {}
         for value in replacements:
@@ -326,23 +373,32 @@ class FastScrubber:
         self.lengths = sorted(self.index, reverse=True)
         first = {v[0] for v in replacements}
         self.first = first
+        # Phone numbers as a text may write them ("0758.648.357", "+84 758 648 357"): found
+        # by their digits.
+        self.phones = {phone_key(v): shown for v, shown in replacements.items()
+                       if _PHONE_VALUE.fullmatch(v)}
 
     def __call__(self, text: str | None) -> str:
         if not text or not self.replacements:
             return text or ""
-        import unicodedata
-        text = unicodedata.normalize("NFC", text)
+        text = _SPACES.sub(" ", unicodedata.normalize("NFC", text))
+        low = text.lower()
+        if len(low) != len(text):      # a letter whose lower case is longer: match as written
+            low = text
         out: list[str] = []
         i, n, start = 0, len(text), 0
         first, index, lengths = self.first, self.index, self.lengths
         while i < n:
-            if text[i] in first:
+            # A value starts where a word starts (not inside "Lananh" for "Lan").
+            if low[i] in first and (i == 0 or not (low[i - 1].isalnum() and low[i].isalnum())):
                 hit = None
                 for k in lengths:
-                    cands = index[k].get(text[i:i + k])
+                    cands = index[k].get(low[i:i + k])
                     if cands:
                         for v in cands:
-                            if text.startswith(v, i):
+                            end = i + len(v)
+                            if low.startswith(v, i) and (
+                                    end == n or not (low[end].isalnum() and low[end - 1].isalnum())):
                                 hit = v
                                 break
                         if hit:
@@ -355,4 +411,8 @@ class FastScrubber:
                     continue
             i += 1
         out.append(text[start:])
-        return "".join(out)
+        shown = "".join(out)
+        if self.phones:
+            phones = self.phones
+            shown = _PHONE_IN_TEXT.sub(lambda m: phones.get(phone_key(m.group(0)), m.group(0)), shown)
+        return _SAME_CODE.sub(r"\1", shown)

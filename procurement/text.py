@@ -120,3 +120,14 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
 def occurs(phrase: str, folded_text: str) -> bool:
     """True when ``phrase`` occurs in ``folded_text`` as whole words (flags.md, directive sentences)."""
     return bool(phrase_pattern(phrase).search(folded_text))
+
+
+#: Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069).
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_controls(value: str) -> str:
+    """``value`` for display without bidirectional controls: one left unclosed in a vendor's
+    name would show the rest of a sentence reversed ("< 10" as "01 >").  What is stored keeps
+    them; a report shows the text's letters in their order."""
+    return value.translate(_BIDI_CONTROLS) if value else value

@@ -420,7 +420,7 @@ def test_public_pages_hold_no_personal_value(hand):
     # people appear by role and a stable pseudonym
     data = _page_data(pages[2])
     person_labels = [n["label"] for n in data["nodes"] if n["group"] == "person"]
-    assert any(re.fullmatch(r"Cán bộ #[0-9A-F]{6} — Giám đốc", x) for x in person_labels)
+    assert any(re.fullmatch(r"Cán bộ #[0-9A-F]{10} — Giám đốc", x) for x in person_labels)
     again = _page_data(N.map_page(hand, privacy="public", focus="official:O1").page)
     assert sorted(n["label"] for n in again["nodes"]) == sorted(n["label"] for n in data["nodes"])
 

@@ -149,8 +149,8 @@ def test_masker_treats_foreign_persons_as_individuals(ocds_store):
     for p in PEOPLE:
         v = vid[p["id"]]
         assert pub.is_personal_vendor(v)
-        assert re.fullmatch(r"Hộ kinh doanh/cá nhân #[0-9A-F]{6}", pub.vendor(v, p["name"]))
-        assert re.fullmatch(r"#[0-9A-F]{6}", pub.vendor_id(v))
+        assert re.fullmatch(r"Hộ kinh doanh/cá nhân #[0-9A-F]{10}", pub.vendor(v, p["name"]))
+        assert re.fullmatch(r"#[0-9A-F]{10}", pub.vendor_id(v))
         assert again.vendor_id(v) == pub.vendor_id(v), "the pseudonym is stable within a store"
         assert internal.vendor(v, p["name"]) == p["name"] and internal.vendor_id(v) == v
     for c in COMPANIES:

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 from procurement import store
 from procurement.contract import SERVICES, TABLES, VI_HEADERS
 from procurement.geo import provinces
-from procurement.text import fold, strip_diacritics
+from procurement.text import fold, strip_diacritics, without_bidi_controls
 from procurement.values import is_personal_tax_code
 
 from .. import review as R
@@ -129,7 +129,7 @@ def esc(value) -> str:
     """HTML-escaped text of any value (None and NaN are empty)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    return html.escape(str(value), quote=True)
+    return html.escape(without_bidi_controls(str(value)), quote=True)
 
 
 _WS = re.compile(r"\s+")

@@ -29,9 +29,8 @@ import html
 import json
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
@@ -39,6 +38,7 @@ import networkx as nx
 from .. import graph as GR
 from .. import i18n
 from ..privacy import POSITION_LABELS, Masker
+from procurement.text import without_bidi_controls
 
 # --- styles -----------------------------------------------------------------------------------
 #: type → (vis shape, fill colour, size)
@@ -134,85 +134,20 @@ class Labeller:
         self.lang = lang
         self.engine = engine
         self.findings = {f.finding_id: f for f in G.graph.get("findings", [])}
-        self._details: dict = {}
 
     # free text from the data (titles, products, explanations) --------------------------------
-    @cached_property
-    def _vendor_pattern(self):
-        """Names and ids of the graph's individual vendors (public edition): personal tax codes
-        and foreign natural persons (audit/privacy.py, ``Masker.is_personal_vendor``)."""
-        rep = {}
-        if self.m.public:
-            for _, a in self.G.nodes(data=True):
-                if a.get("type") == "vendor" and self.m.is_personal_vendor(a.get("key")):
-                    if a.get("name"):
-                        rep[a["name"]] = self.m.vendor(a["key"], a["name"])
-                    rep[a["key"]] = self.m.vendor_id(a["key"])
-        return _replacer(rep)
-
     def text(self, value) -> str:
-        """A free text from the data, as shown: a household business's name and id masked in
-        the public edition."""
+        """A free text from the data, as shown: in the public edition every personal value the
+        store holds (people's names, ids and contacts; individual vendors) replaced, as the
+        reports do (``Masker.scrub``: one pseudonym per person in every page of a database)."""
         if value is None:
             return ""
-        value = str(value)
-        return self._vendor_pattern(value) if self.m.public else value
+        value = without_bidi_controls(str(value))
+        return self.m.scrub(value) if self.m.public else value
 
     def detail(self, f) -> str:
-        """A finding's explanation, as shown.  In the public edition the personal values of the
-        people its evidence names (names, ids, phones, e-mails, addresses, birth dates) become
-        their role and pseudonym or "[đã ẩn]".  (Only those people: a finding's explanation
-        quotes the records of its evidence.  ``Masker.scrub`` would do the whole store, but it
-        matches every personal value of the country in one pattern — 35 s to build and 0.5 s
-        per text at national scale.)"""
-        text = f.detail_vi if self.lang == "vi" else f.detail_en
-        if not self.m.public:
-            return text
-        if f.finding_id not in self._details:
-            self._details[f.finding_id] = _replacer(self._evidence_values(f))
-        return self.text(self._details[f.finding_id](unicodedata.normalize("NFC", text or "")))
-
-    def _evidence_values(self, f) -> dict:
-        from sqlalchemy import select
-
-        from procurement import store
-        from procurement.text import fold
-        refs: dict = {"officials": set((f.parties or {}).get("official", [])),
-                      "declared_relatives": set(), "vendor_people": set()}
-        for ref in f.evidence or []:
-            table, _, key = ref.partition(":")
-            if table in refs:
-                refs[table].add(GR._fold_ref(table, key))
-        hidden = self.pick("[đã ẩn]", "[hidden]")
-        born = self.pick("[ngày sinh]", "[birth date]")
-        out: dict = {}
-        if self.engine is None:
-            return out
-        spec = {"officials": ("official", "official_id", "position"),
-                "declared_relatives": ("relative", "row_key", "relation"),
-                "vendor_people": ("vendor_person", "row_key", "role")}
-        with self.engine.connect() as conn:
-            for table, keys in refs.items():
-                if not keys:
-                    continue
-                kind, id_col, role_col = spec[table]
-                t = store.contract_tables[table]
-                rows = conn.execute(select(t).where(t.c[id_col].in_(sorted(keys)))).mappings().all()
-                for r in rows:
-                    shown = self.m.person(kind, r[id_col], None, r[role_col])
-                    for name in (r["full_name"], fold(r["full_name"]) if r["full_name"] else None):
-                        if name and len(name.strip()) >= 3:
-                            out[unicodedata.normalize("NFC", name.strip())] = shown
-                    for col in ("national_id", "phone", "email", "address"):
-                        v = r.get(col)
-                        if isinstance(v, str) and len(v.strip()) >= 3:
-                            out[v.strip()] = hidden
-                    b = r.get("birth_date")
-                    if b:
-                        b = dt.date.fromisoformat(str(b)[:10])
-                        out[b.isoformat()] = born
-                        out[b.strftime("%d/%m/%Y")] = born
-        return out
+        """A finding's explanation, as shown (masked as :meth:`text`)."""
+        return self.text(f.detail_vi if self.lang == "vi" else f.detail_en)
 
     def pick(self, vi: str, en: str) -> str:
         return vi if self.lang == "vi" else en
@@ -428,14 +363,6 @@ class Labeller:
             if f:
                 lines.append(f"{f.code}: {self.detail(f)}")
         return "\n".join(x for x in lines if x)
-
-
-def _replacer(rep: dict):
-    """A function replacing every key of ``rep`` in a text by its value (longest first)."""
-    if not rep:
-        return lambda text: text
-    pattern = re.compile("|".join(re.escape(k) for k in sorted(rep, key=len, reverse=True)))
-    return lambda text: pattern.sub(lambda m: rep[m.group(0)], text)
 
 
 @lru_cache(maxsize=1)
@@ -692,7 +619,8 @@ def to_pyvis(view: GR.View, labeller: Labeller, *, height: str = "100%"):
             border, width = HIGHLIGHT, 5
         x, y = pos[n]
         node = {
-            "id": ids[n], "label": labeller.node_label(a), "title": labeller.node_title(a),
+            "id": ids[n], "label": without_bidi_controls(labeller.node_label(a)),
+            "title": without_bidi_controls(labeller.node_title(a)),
             "font": {"size": _font_size(a, view)},
             "shape": shape, "size": round(_node_size(a, base) + (4 if a.get("focus") else 0), 1),
             "x": round(x, 1), "y": round(y, 1), "physics": False,
@@ -714,7 +642,8 @@ def to_pyvis(view: GR.View, labeller: Labeller, *, height: str = "100%"):
             w = 1 + math.log2(1 + (e.get("schools") or 0))
         elif t == "buys_from" and e.get("value_vnd"):
             w = 1 + math.log10(1 + e["value_vnd"] / 1e8)
-        edge = {"from": ids[u], "to": ids[v], "title": labeller.edge_title(V.nodes[u], V.nodes[v], e),
+        edge = {"from": ids[u], "to": ids[v],
+                "title": without_bidi_controls(labeller.edge_title(V.nodes[u], V.nodes[v], e)),
                 "color": {"color": colour, "highlight": "#000000", "hover": "#000000", "opacity": 0.8},
                 "width": round(w + (3 if e.get("highlight") else 0), 2), "arrows": "to"}
         if t in ("contact", "more"):

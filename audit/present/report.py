@@ -18,6 +18,8 @@ from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
+from procurement.text import without_bidi_controls
+
 #: Anchor ids of sections start with this (the table of contents is built from them).
 SECTION_PREFIX = "sec-"
 #: Placeholder in the header block that :mod:`audit.reporting` replaces by the table of contents.
@@ -62,7 +64,7 @@ def esc(value) -> str:
             return ""
     except (TypeError, ValueError):
         pass
-    return html.escape(str(value), quote=True)
+    return html.escape(without_bidi_controls(str(value)), quote=True)
 
 
 # --- number formats ------------------------------------------------------------------------
