@@ -294,9 +294,15 @@ SUBJECT_TYPE = {
     "deployment": ("Triển khai", "Deployment"), "vendor": ("Nhà cung cấp", "Vendor"),
 }
 
+VENDOR_STATUS = {
+    "active": ("Đang hoạt động", "Active"),
+    "suspended": ("Tạm ngừng hoạt động", "Suspended"),
+    "dissolved": ("Đã giải thể", "Dissolved"),
+}
+
 _ENUMS = {"severity": SEVERITY, "review_status": REVIEW_STATUS, "service": SERVICE, "method": METHOD,
           "milestone": MILESTONE, "deployment_status": DEPLOYMENT_STATUS, "table": TABLE,
-          "subject_type": SUBJECT_TYPE}
+          "subject_type": SUBJECT_TYPE, "vendor_status": VENDOR_STATUS}
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:

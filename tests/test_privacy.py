@@ -120,3 +120,19 @@ def test_bidirectional_controls_are_not_shown():
     assert without_bidi_controls("Công ty Phú An\u202e < 10 trường") == "Công ty Phú An < 10 trường"
     from audit.present.report import esc
     assert "\u202e" not in esc("A\u202eB") and "\u2067" not in esc("A\u2067B")
+
+
+def test_map_tooltips_speak_the_reports_language(eng):
+    """A vendor's status is translated and a score has the language's decimal comma."""
+    import networkx as nx
+
+    from audit.present.network import Labeller
+    G = nx.MultiDiGraph()
+    G.add_node("vendor:4199639139", type="vendor", key="4199639139",
+               name="Công ty TNHH Giải pháp Số", status="active")
+    G.add_node("finding:x", type="finding", codes=["PRC-SINGLE"], risk=73.3)
+    for lang, status, score in (("vi", "Trạng thái: Đang hoạt động", "PRC-SINGLE · 73,3"),
+                                ("en", "Status: Active", "PRC-SINGLE · 73.3")):
+        lab = Labeller(G, Masker(eng, "public", lang), lang, engine=eng)
+        assert status in lab.node_title(G.nodes["vendor:4199639139"])
+        assert lab.node_label(G.nodes["finding:x"]) == score

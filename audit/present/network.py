@@ -114,6 +114,12 @@ def _num(n, lang: str) -> str:
     return s.replace(",", ".") if lang == "vi" else s
 
 
+def _score(v, lang: str) -> str:
+    """A risk score as the reports write it: ``73,3`` (vi) / ``73.3`` (en)."""
+    s = f"{float(v or 0):g}"
+    return s.replace(".", ",") if lang == "vi" else s
+
+
 def _money(v, lang: str) -> str:
     return _num(v or 0, lang) + (" đ" if lang == "vi" else " VND")
 
@@ -189,7 +195,7 @@ class Labeller:
         if t == "directive":
             return a.get("key") or ""
         if t == "finding":
-            return ", ".join(a.get("codes") or ()) + f" · {a.get('risk') or 0:g}"
+            return ", ".join(a.get("codes") or ()) + f" · {_score(a.get('risk'), self.lang)}"
         if t == "more":
             plural = _pick(TYPE_PLURAL.get(a.get("member_type"), ("nút", "nodes")), L)
             return self.pick(f"+{_num(a.get('count') or 0, L)} {plural} khác",
@@ -205,7 +211,7 @@ class Labeller:
             f = self.findings.get(fid)
             title = (f.title_vi if self.lang == "vi" else f.title_en) if f else ""
             out.append(f"• {code} — {title} ({i18n.enum('severity', severity, self.lang)}, "
-                       f"{self.pick('điểm', 'score')} {score:g})")
+                       f"{self.pick('điểm', 'score')} {_score(score, self.lang)})")
         if len(fs) > limit:
             out.append(self.pick(f"… và {len(fs) - limit} phát hiện khác",
                                  f"… and {len(fs) - limit} more"))
@@ -228,7 +234,8 @@ class Labeller:
         elif t == "vendor":
             lines.append(self.pick("Mã số thuế: ", "Tax code: ") + self.m.vendor_id(a.get("key")))
             if a.get("status"):
-                lines.append(self.pick("Trạng thái: ", "Status: ") + str(a["status"]))
+                lines.append(self.pick("Trạng thái: ", "Status: ")
+                             + i18n.enum("vendor_status", str(a["status"]), self.lang))
             if a.get("group_id") and a.get("group_id") != a.get("key"):
                 lines.append(self.pick("Thuộc nhóm: ", "In group: ") + self.vendor_name(a["group_id"]))
         elif t == "vendor_group":
@@ -284,7 +291,7 @@ class Labeller:
                 if f is None:
                     continue
                 lines.append(f"{code} — {f.title_vi if L == 'vi' else f.title_en} "
-                             f"({i18n.enum('severity', severity, L)}, {self.pick('điểm', 'score')} {score:g})")
+                             f"({i18n.enum('severity', severity, L)}, {self.pick('điểm', 'score')} {_score(score, self.lang)})")
                 lines.append(self.detail(f))
             return "\n".join(lines)
         elif t == "more":
