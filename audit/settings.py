@@ -5,6 +5,12 @@ numbers: an int may stand where the default is a float and a float where it is a
 float such as ``20.0`` is then read as the int ``20``).  Booleans, texts, lists and tables are
 strict (``true`` is not a number, ``1`` is not a boolean).  No legal number lives in code: the
 direct-award limits are dated rows.
+
+Dates (``as_of``, ``flags.PRC-SHORT.shopping_change_date`` and the ``from``/``to`` of the
+direct-award limits) may be written as TOML dates (``as_of = 2025-06-01``) or as quoted texts
+(``as_of = "2025-06-01"``); both are kept as the ISO text.  A TOML date-time
+(``2025-06-01T08:00:00``) or time is refused: a setting is a day, and taking the day of a
+date-time would silently drop its time and offset.
 """
 from __future__ import annotations
 
@@ -23,6 +29,9 @@ import pandas as pd
 class SettingsError(ValueError):
     """A settings file that cannot be used; the message says which key and why."""
 
+
+#: Settings that are dates (a TOML date or a "YYYY-MM-DD" text), by their dotted place.
+DATE_SETTINGS = frozenset({"as_of", "flags.PRC-SHORT.shopping_change_date"})
 
 #: Settings whose value is one of a few words (in any table): key → the allowed values.
 CHOICES = {"definition": ("catalogue", "cardinal")}
@@ -66,10 +75,24 @@ def _merge(base: dict, override: dict, path: str) -> None:
                 value = int(value)
             base[key] = value
         else:
+            if where in DATE_SETTINGS:
+                value = _date_text(value, where)
             if type(value) is not type(default):
                 raise _wrong_type(where, default, value)
             check_choice(where, value)
             base[key] = value
+
+
+def _date_text(value, where: str):
+    """A TOML date as its ISO text (``2025-06-01`` → ``"2025-06-01"``); a TOML date-time or
+    time is refused; anything else is returned unchanged for the type check."""
+    if isinstance(value, (dt.datetime, dt.time)):
+        raise SettingsError(f"{where}: cần một ngày YYYY-MM-DD, không phải ngày giờ hay giờ "
+                            f"(«{value.isoformat()}») / expected a YYYY-MM-DD date, not a "
+                            f"date-time or a time («{value.isoformat()}»)")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _is_number(x) -> bool:
@@ -157,9 +180,15 @@ class Settings:
         return pd.Series(out, index=days.index, dtype="float64")
 
 
-def _date(value: str, where: str) -> dt.date | None:
+def _date(value, where: str) -> dt.date | None:
+    """A "YYYY-MM-DD" text or a TOML date as a date; None when empty."""
+    value = _date_text(value, where)
     if not value:
         return None
+    if not isinstance(value, str):
+        got = type(value).__name__
+        raise SettingsError(f"{where}: cần một ngày YYYY-MM-DD, nhận {got} / expected a "
+                            f"YYYY-MM-DD date, got {got}")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -187,13 +216,18 @@ def load_settings(path: str | Path | None = None, *, as_of: str | dt.date | None
     if as_of is not None:
         raw["as_of"] = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
     day = _date(raw["as_of"], "as_of") or dt.date.today()
+    change = "flags.PRC-SHORT.shopping_change_date"
+    if _date(raw["flags"]["PRC-SHORT"]["shopping_change_date"], change) is None:
+        raise SettingsError(f"{change}: cần một ngày YYYY-MM-DD / expected a YYYY-MM-DD date")
     limits = []
     for i, row in enumerate(raw["direct_award_limits"]):
         where = f"direct_award_limits[{i}]"
         missing = {"from", "to", "purchase_estimate", "consulting", "goods"} - set(row)
         if missing:
             raise SettingsError(f"{where}: thiếu / missing {', '.join(sorted(missing))}")
-        limits.append(Limit(_date(row["from"], where), _date(row["to"], where),
+        for end in ("from", "to"):      # a TOML date is kept as its text, as the defaults are
+            row[end] = _date_text(row[end], f"{where}.{end}")
+        limits.append(Limit(_date(row["from"], f"{where}.from"), _date(row["to"], f"{where}.to"),
                             int(row["purchase_estimate"]), int(row["consulting"]),
                             int(row["goods"]), row.get("basis", "")))
     return Settings(raw, day, limits)

@@ -122,6 +122,48 @@ def test_settings_unknown_key_and_wrong_type(tmp_path):
                  "--settings", str(bad)]) == 2
 
 
+def test_settings_dates_may_be_toml_dates(tmp_path):
+    """flags.md: as_of is a date; docs/flags/GOV-OVERDUE.md writes ``as_of = 2025-06-01``.  A
+    TOML date and a quoted text are the same setting; a TOML date-time or time is refused."""
+    import datetime as dt
+    f = tmp_path / "s.toml"
+
+    def load(text):
+        f.write_text(text, encoding="utf-8")
+        return load_settings(f)
+
+    for text in ("as_of = 2025-06-01\n", 'as_of = "2025-06-01"\n'):
+        s = load(text)
+        assert s.as_of == dt.date(2025, 6, 1) and s.raw["as_of"] == "2025-06-01"
+    s = load("[flags.PRC-SHORT]\nshopping_change_date = 2025-09-01\n")
+    assert s.flag("PRC-SHORT")["shopping_change_date"] == "2025-09-01"
+    s = load("[[direct_award_limits]]\nfrom = 2024-01-01\nto = \"\"\npurchase_estimate = 1\n"
+             "consulting = 2\ngoods = 3\n")
+    assert s.limits[0].start == dt.date(2024, 1, 1) and s.limits[0].end is None
+    assert s.raw["direct_award_limits"][0]["from"] == "2024-01-01"
+    for bad, key in [("as_of = 2025-06-01T08:00:00\n", "as_of"),
+                     ("as_of = 2025-06-01T08:00:00+07:00\n", "as_of"),
+                     ("as_of = 08:00:00\n", "as_of"),
+                     ("[flags.PRC-SHORT]\nshopping_change_date = 2025-08-04T00:00:00\n",
+                      "shopping_change_date"),
+                     ('[flags.PRC-SHORT]\nshopping_change_date = "soon"\n', "shopping_change_date"),
+                     ("[[direct_award_limits]]\nfrom = 2024-01-01T00:00:00\nto = \"\"\n"
+                      "purchase_estimate = 1\nconsulting = 2\ngoods = 3\n",
+                      r"direct_award_limits\[0\]\.from")]:
+        with pytest.raises(SettingsError, match=key) as e:
+            load(bad)
+        assert "ngày" in str(e.value) and "date" in str(e.value)
+    # The command: a TOML date in the settings file is the run's as_of.
+    good = tmp_path / "d.toml"
+    good.write_text("as_of = 2025-06-01\n", encoding="utf-8")
+    _, doc = _findings(tmp_path, "d", extra=("--settings", str(good)))
+    assert doc["run"]["as_of"] == "2026-01-01"          # --as-of wins over the file
+    db = f"sqlite:///{tmp_path}/d.db"
+    assert main(["flags", "--db", db, "--out", str(tmp_path / "o"), "--settings", str(good)]) == 0
+    doc = json.loads((tmp_path / "o" / "findings.json").read_text(encoding="utf-8"))
+    assert doc["run"]["as_of"] == doc["run"]["settings"]["as_of"] == "2025-06-01"
+
+
 def test_findings_json_text_is_the_standard_librarys():
     """write_json writes what ``json.dumps(..., ensure_ascii=False, indent=1, default=str)``
     writes, for every kind of value a run holds (and a few it might)."""
