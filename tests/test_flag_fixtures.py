@@ -1,11 +1,16 @@
 """Every flag against its fixture of named cases (tests/fixtures/flags/<CODE>.toml)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.flagcases import all_cases, run_case
 
 CASES = all_cases()
+
+#: An amount written the Vietnamese way ("60.000 đ"), which an English reader takes for sixty.
+VI_MONEY = re.compile(r"\d ?đ(?!\w)|\d{1,3}(?:\.\d{3})+(?!\d)")
 
 
 @pytest.mark.parametrize("code,case", CASES, ids=[f"{c}: {k['name']}" for c, k in CASES])
@@ -16,9 +21,28 @@ def test_flag_case(code, case):
     assert got == sorted(case["expect"])
     for f in findings:
         assert f.detail_vi and f.detail_en and f.evidence and f.legal_basis
+        assert not VI_MONEY.search(f.detail_en), f.detail_en
         assert 0 <= f.score <= 100 and f.severity in ("low", "medium", "high")
     for subject, severity in case.get("expect_severity", {}).items():
         assert {f.subject_id: f.severity for f in findings}[subject] == severity
+
+
+@pytest.mark.parametrize("code,words", [
+    ("DEP-COST", ["3,000,000 VND for 100 students = 30,000 VND per student",
+                  "= 11,000 VND per student"]),
+    ("DEP-PARENTFEE", ["charges 50,000 VND per student per year", "threshold 0 VND",
+                       "about 30,000,000 VND a year"]),
+    ("DEP-NOCONTRACT", ["budget cost 72,000,000 VND", "budget cost > 0 VND",
+                        "total 72,000,000 VND ≥ 50,000,000 VND: high"]),
+    ("PRC-SINGLE", ["estimated value 1,200,000,000 VND"])])
+def test_english_amounts_are_written_the_english_way(code, words):
+    """detail_en writes amounts as every flag's English text does ("1,260,000,000 VND"), not
+    "60.000 đ"; detail_vi keeps the Vietnamese form."""
+    case = next(c for c in load_cases(code) if c["name"].startswith("worked example"))
+    (f,) = [f for f in run_case(code, case)[0] if f.code == code]
+    for w in words:
+        assert w in f.detail_en, f.detail_en
+    assert " đ" in f.detail_vi and "VND" not in f.detail_vi
 
 
 # --- the core the flags share (audit/context.py, audit/settings.py, audit/flags/_common.py) ---

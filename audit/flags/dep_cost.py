@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from ..context import ACTIVE, fmt_vnd
 from ..registry import Hit, flag
+from ._bids import fmt_money
 from ._common import exact, exact_median, excess_score, int_en, int_vi, least_count
 from ._deployment import (DEP_KEY, deployment_ref, deployment_subject, iter_groups, service_vi,
                           with_school)
@@ -70,10 +71,10 @@ def compute(ctx, cfg):
         score = excess_score(x, float(ratio))
         items_vi, items_en = [], []
         for v, b, st, cps, xi in zip(r["vendor_id"], r["budget_cost_vnd"], r["students"], r["cps"], r["x"]):
-            items_vi.append(f"nhà cung cấp {v}: {fmt_vnd(b)} cho {int(st)} học sinh = "
+            items_vi.append(f"nhà cung cấp {v}: {fmt_vnd(b)} cho {int_vi(st)} học sinh = "
                             f"{fmt_vnd(round(cps))}/học sinh, gấp {_vi(xi)} lần trung vị")
-            items_en.append(f"vendor {v}: {fmt_vnd(b)} for {int(st)} students = "
-                            f"{fmt_vnd(round(cps))} per student, {xi:.2f} × the median")
+            items_en.append(f"vendor {v}: {fmt_money(b, 'en')} for {int_en(st)} students = "
+                            f"{fmt_money(round(cps), 'en')} per student, {xi:.2f} × the median")
         yield Hit(
             subject_id=deployment_subject(school, service, year), severity=severity, score=score,
             detail_vi=(f"Trường {school}, {service_vi(service)}, năm học {year}: " + "; ".join(items_vi)
@@ -81,7 +82,7 @@ def compute(ctx, cfg):
                        f"{fmt_vnd(round(med))}/học sinh; ngưỡng ≥ {_g(float(ratio))} × trung vị)."),
             detail_en=(f"School {school}, {service}, school year {year}: " + "; ".join(items_en)
                        + f" (median of the {int_en(n)} peer deployments of the same service and year = "
-                       f"{fmt_vnd(round(med))} per student; threshold ≥ {float(ratio):g} × median)."),
+                       f"{fmt_money(round(med), 'en')} per student; threshold ≥ {float(ratio):g} × median)."),
             evidence=[deployment_ref(school, year, service, v) for v in r["vendor_id"]],
             province_code=r["province_code"][0], school_year=year,
             parties={"vendor": sorted(r["vendor_id"]), "school": [school]})

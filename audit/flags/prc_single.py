@@ -63,7 +63,7 @@ def _catalogue(ctx, cfg):
             detail_vi=(f"Gói thầu {row.tender_id} ({row.method}, giá gói thầu {value_vi}) chỉ có "
                        f"1 hồ sơ hợp lệ (ngưỡng: đúng 1 hồ sơ hợp lệ); hồ sơ khác: {other_vi}."),
             detail_en=(f"Tender {row.tender_id} ({row.method}, estimated value "
-                       f"{fmt_vnd(row.value) if row.value else 'not given'}) had exactly 1 valid bid "
+                       f"{B.fmt_money(row.value, 'en') if row.value else 'not given'}) had exactly 1 valid bid "
                        f"(rule: exactly 1 valid bid); other bids: {other_en}."),
             evidence=[ref("tenders", row.tender_id)] + [
                 ref("bids", row.tender_id, v) for v in vendors[row.tender_id]],
