@@ -45,6 +45,31 @@ def test_english_amounts_are_written_the_english_way(code, words):
     assert " đ" in f.detail_vi and "VND" not in f.detail_vi
 
 
+def test_coi_school_names_services_and_statuses_in_each_language():
+    """The deployments COI-SCHOOL lists are written with the reports' labels (audit/i18n.py),
+    not as raw codes ("school_management_software 2025-2026 (planned)")."""
+    case = next(c for c in load_cases("COI-SCHOOL") if c["name"].startswith("worked example"))
+    tables = {k: list(v) for k, v in case["tables"].items()}
+    tables["deployments"] += [
+        {"school_id": "S1", "school_year": "2025-2026", "service": "school_management_software",
+         "vendor_id": "0100109106", "status": "planned"},
+        {"school_id": "S1", "school_year": "2025-2026", "service": "digital_signature",
+         "vendor_id": "0100109106", "status": "pilot"}]
+    (f,) = run_case("COI-SCHOOL", {**case, "tables": tables})[0]
+    assert f.detail_vi.endswith(
+        ": phần mềm quản lý trường học (school_management_software), năm học 2024-2025, trạng "
+        "thái chính thức; chữ ký số (digital_signature), năm học 2025-2026, trạng thái thí điểm; "
+        "phần mềm quản lý trường học (school_management_software), năm học 2025-2026, trạng "
+        "thái dự kiến."), f.detail_vi
+    assert f.detail_en.endswith(
+        ": school management software (school_management_software), school year 2024-2025, "
+        "status live; digital signatures (digital_signature), school year 2025-2026, status "
+        "pilot; school management software (school_management_software), school year "
+        "2025-2026, status planned."), f.detail_en
+    for raw in ("(planned)", "(pilot)", "(live)", "software 20"):
+        assert raw not in f.detail_vi and raw not in f.detail_en
+
+
 # --- the core the flags share (audit/context.py, audit/settings.py, audit/flags/_common.py) ---
 import datetime as dt
 import math

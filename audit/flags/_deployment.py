@@ -26,7 +26,7 @@ import pandas as pd
 from procurement.text import collapse_ws, fold
 
 from ..context import to_date
-from ..i18n import DEPLOYMENT_STATUS
+from ..i18n import DEPLOYMENT_STATUS, SERVICE
 from ._common import ref
 
 # Sentence ends: . ! ? ; and every line break (those of str.splitlines).
@@ -45,6 +45,20 @@ def service_vi(service: str) -> str:
     """``chữ ký số (digital_signature)``."""
     label = SERVICE_VI.get(service)
     return f"{label} ({service})" if label else str(service)
+
+
+def service_en(service: str) -> str:
+    """``digital signatures (digital_signature)``: the reports' English label (audit/i18n.py)
+    with the code, as :func:`service_vi`; an unknown value as it is."""
+    pair = SERVICE.get(service)
+    return f"{pair[1].lower()} ({service})" if pair else str(service)
+
+
+def status_en(status: str) -> str:
+    """A deployment status in the English of a sentence (``pilot``), from the reports' labels
+    (audit/i18n.py); an unknown value as it is."""
+    pair = DEPLOYMENT_STATUS.get(status)
+    return pair[1].lower() if pair else status
 
 
 def status_vi(status: str) -> str:

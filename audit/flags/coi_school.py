@@ -7,6 +7,7 @@ import pandas as pd
 from ..registry import Hit, flag
 from . import _people as P
 from ._common import ref
+from ._deployment import service_en, service_vi, status_en, status_vi
 
 RELATION_SCORE = {"spouse": 80, "child": 80, "parent": 80, "sibling": 80,
                   "parent_in_law": 75, "sibling_in_law": 75, "other": 60}
@@ -79,8 +80,10 @@ def compute(ctx, cfg):
         deps = g.drop_duplicates(["school_year", "service"]).sort_values(["school_year", "service"])
         paid = bool((deps["budget_cost_vnd"].fillna(0).gt(0) | deps["parent_fee_vnd"].fillna(0).gt(0)
                      | deps["contract_id"].notna()).any())
-        dep_text = ", ".join(f"{r.service} {r.school_year} ({r.status})"
-                             for r in deps.itertuples(index=False))
+        dep_vi = "; ".join(f"{service_vi(r.service)}, năm học {r.school_year}, trạng thái "
+                           f"{status_vi(r.status)}" for r in deps.itertuples(index=False))
+        dep_en = "; ".join(f"{service_en(r.service)}, school year {r.school_year}, status "
+                           f"{status_en(r.status)}" for r in deps.itertuples(index=False))
         evidence += [ref("deployments", school, r.school_year, r.service, v)
                      for r in deps.itertuples(index=False)]
         evidence.append(ref("schools", school))
@@ -90,9 +93,9 @@ def compute(ctx, cfg):
         yield Hit(
             subject_id=f"{school}+{v}", severity=severity, score=score,
             detail_vi=(f"Trường {school}: " + "; ".join(parts_vi) + f"; {v} triển khai tại trường "
-                       f"(ngưỡng: ≥ 1 lượt triển khai, mọi trạng thái): {dep_text}."),
+                       f"(ngưỡng: ≥ 1 lượt triển khai, mọi trạng thái): {dep_vi}."),
             detail_en=(f"School {school}: " + "; ".join(parts_en) + f"; {v} is deployed at the "
-                       f"school (rule: ≥ 1 deployment, any status): {dep_text}."),
+                       f"school (rule: ≥ 1 deployment, any status): {dep_en}."),
             evidence=evidence, province_code=province.get(school),
             school_year=years[0] if len(years) == 1 else None,
             parties={"school": [school], "vendor": [v], "official": sorted(set(officials))})
