@@ -292,6 +292,75 @@ def test_report_command_line_errors(store, tmp_path):
     assert not out.exists()
 
 
+def _appendix_rows(url: str, lang: str, privacy: str) -> dict[str, str]:
+    """The quarantine appendix's rows: "<table> <row>" → the problem's text."""
+    import html as h
+    from audit.present.report_inspection import InspectionReport
+    page = str(InspectionReport.load(url, lang=lang, privacy=privacy).appendix().html)
+    out = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", page, re.S):
+        cells = [h.unescape(re.sub("<[^>]+>", "", c)).strip()
+                 for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        if len(cells) == 6:            # source, table, row, column, reason, problem
+            out[f"{cells[1]} {cells[2]}"] = cells[5]
+    return out
+
+
+def test_public_quarantine_appendix_hides_personal_values_only(tmp_path):
+    """The public appendix keeps a reason's text whole (the table a reference misses, the first
+    row of a repeated key) and hides only a personal value: a person's column, the tax code of
+    a household business or individual, a repeated key holding one."""
+    from audit.cli import main
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "authorities.csv").write_text("authority_id,name,kind,province_code\n"
+                                       "SGD01,Sở GD&ĐT Hà Nội,province_department,01\n", encoding="utf-8")
+    (d / "vendors.csv").write_text("vendor_id,name\n0100109106,Công ty B\n001085099999,Hộ Lê Thị Chín\n"
+                                   "001085099999,Hộ Lê Thị Chín\n", encoding="utf-8")
+    (d / "tenders.csv").write_text("tender_id,procuring_entity_id,category,method,school_year\n"
+                                   "T1,SGD01,training,open_bidding,2024-2025\n"
+                                   "T2,SGD01,training,open_bidding,2024-2026\n", encoding="utf-8")
+    (d / "bids.csv").write_text("tender_id,vendor_id,price_vnd,status\nT1,0100109106,90000000,valid\n"
+                                "T1,0101243150,80000000,valid\nT1,001085077777,80000000,valid\n"
+                                "T9,0100109106,1,valid\n", encoding="utf-8")
+    (d / "vendor_people.csv").write_text("vendor_id,full_name,role,birth_date\n"
+                                         "0100109106,Trần Văn Mười,owner,1980-02-30\n", encoding="utf-8")
+    url = f"sqlite:///{tmp_path}/q.db"
+    assert main(["ingest", str(d), "--db", url, "--quiet"]) == 3
+    vi = _appendix_rows(url, "vi", "public")
+    en = _appendix_rows(url, "en", "public")
+    assert vi["Hồ sơ dự thầu 3"] == ("«0101243150» ở cột «vendor_id» không có trong bảng «vendors» của "
+                                    "dữ liệu nhập hay của kho (hoặc dòng đó bị cách ly).")
+    assert en["Bids 3"] == ("'0101243150' in column 'vendor_id' is not in table 'vendors' of the input "
+                            "or the store (or that row was quarantined).")
+    assert vi["Hồ sơ dự thầu 4"].startswith("«[đã ẩn]» ở cột «vendor_id» không có trong bảng «vendors»")
+    assert en["Bids 4"].startswith("'[hidden]' in column 'vendor_id' is not in table 'vendors'")
+    assert "«T9» ở cột «tender_id» không có trong bảng «tenders»" in vi["Hồ sơ dự thầu 5"]
+    assert "«2024-2026»" in vi["Gói thầu 3"] and "'2024-2026'" in en["Tenders 3"]
+    assert vi["Người của nhà cung cấp 2"] == "Ngày «[đã ẩn]» ở cột «birth_date» không tồn tại trong lịch."
+    assert en["Vendor people 2"] == "The date '[hidden]' in column 'birth_date' does not exist in the calendar."
+    assert vi["Nhà cung cấp 4"] == "Khoá «[đã ẩn]» đã xuất hiện ở dòng 3 của cùng tệp; dòng sau bị cách ly."
+    assert en["Vendors 4"] == ("Key '[hidden]' already appeared on row 3 of the same input; the later "
+                               "row is quarantined.")
+    shown = "\n".join([*vi.values(), *en.values()])
+    for personal in ("001085077777", "001085099999", "1980-02-30"):
+        assert personal not in shown
+    internal = "\n".join(_appendix_rows(url, "vi", "internal").values())
+    assert "001085077777" in internal and "1980-02-30" in internal
+
+
+def test_template_fields_read_a_stored_reason_text():
+    from audit.present.report_inspection import _template_fields
+    from procurement.reasons import REASONS, problem
+    for value in ("0101243150", "x» ở cột «vendor_id» không có trong bảng «y", "O'Brien", ""):
+        for lang in (0, 1):
+            p = problem("dangling_reference", "vendor_id", value, target="vendors")
+            text = (p.text_vi, p.text_en)[lang]
+            assert _template_fields(REASONS["dangling_reference"][lang], text, "vendor_id") == \
+                {"value": value, "target": "vendors"}
+    assert _template_fields(REASONS["dangling_reference"][0], "another text", "vendor_id") is None
+
+
 @pytest.fixture(scope="module")
 def scheduled(store):
     """``hocba-audit run`` over three provinces and one bad name, two at a time."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections import Counter, defaultdict
 from functools import cached_property
 
@@ -20,7 +21,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from procurement import store
-from procurement.contract import ENUMS
+from procurement.contract import ENUMS, TABLES
 from procurement.geo import province_name
 from procurement.text import fold
 
@@ -43,6 +44,31 @@ TOP_FINDINGS = 10
 #: the map's script and JSON, where the escape means the same character.
 _SPLIT_CHARS = {"\x0b": "\\u000b", "\x0c": "\\u000c", "\x1c": "\\u001c", "\x1d": "\\u001d",
                 "\x1e": "\\u001e", "\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+#: A vendor's columns that are personal when the vendor is (a household business or an
+#: individual): the privacy module's choice (:class:`audit.privacy.Masker`).
+_VENDOR_CONTACT = ("name", "address", "phone", "email", "website")
+
+
+def _template_fields(template: str, text: str, column: str) -> dict[str, str] | None:
+    """The values the placeholders of a reason's ``template`` took in ``text`` (the text stored
+    with a quarantined row), or None when ``text`` is not that template's.  ``{column}`` is the
+    known column; a placeholder other than ``{value}`` holds no quote or guillemet, so a value
+    that quotes the template's own words cannot spill into another field."""
+    pattern, seen = [], set()
+    for i, part in enumerate(re.split(r"\{(\w+)\}", template)):
+        if not i % 2:
+            pattern.append(re.escape(part))
+        elif part == "column":
+            pattern.append(re.escape(column))
+        elif part in seen:
+            pattern.append(f"(?P={part})")
+        else:
+            seen.add(part)
+            pattern.append(f"(?P<{part}>.*?)" if part == "value" else f"(?P<{part}>[^«»'\"]*?)")
+    m = re.fullmatch("".join(pattern), text, re.S)
+    return m.groupdict() if m else None
 
 
 def js_safe_breaks(text: str) -> str:
@@ -598,16 +624,57 @@ class InspectionReport:
         return R.join(*parts, label="governance")
 
     # --- appendix -------------------------------------------------------------------------------
+    def _is_company(self, value) -> bool:
+        """``value`` reads as the tax code of a vendor that is not a person (neither a 12-digit
+        personal code nor a natural person of OCDS data); an unreadable code is not."""
+        from procurement.values import ValueProblem, parse_tax_code
+        if value is None or value == "":
+            return False
+        try:
+            return not self.m.is_personal_vendor(parse_tax_code(value))
+        except (ValueProblem, ValueError, TypeError):
+            return False
+
+    def _quarantined_value_shown(self, table: str, column: str, code: str, raw: dict) -> bool:
+        """Whether the public edition may quote the value a quarantine reason quotes: not a
+        personal column of the contract (a person's name, birth date, id, address, phone,
+        e-mail), not a vendor's tax code unless the vendor is a company, not the contacts of a
+        vendor that is not known to be a company; a repeated key quotes every key column."""
+        spec = TABLES.get(table)
+        if spec is None or column not in spec.by_name:
+            return False
+        for name in (spec.key if code == "duplicate_key" else (column,)):
+            col = spec.by_name[name]
+            value = raw.get(name)
+            if col.personal:
+                return False
+            if col.kind == "tax_code" and value not in (None, "") and not self._is_company(value):
+                return False
+            if table == "vendors" and name in _VENDOR_CONTACT and not self._is_company(raw.get("vendor_id")):
+                return False
+        return True
+
+    def _hide_value(self, code: str, column: str, table: str, fields: dict, hidden: str) -> str:
+        """The reason's text with its quoted value replaced by ``hidden`` and every other part
+        (``fields``: the table referred to, the first row of a repeated key …) as stored."""
+        from procurement.reasons import problem
+        fields = {k: v for k, v in fields.items() if k not in ("value", "column")}
+        if code == "dangling_reference" and not fields.get("target"):
+            col = TABLES[table].by_name.get(column) if table in TABLES else None
+            fields["target"] = col.ref if col is not None and col.ref else ""
+        p = problem(code, column, hidden, **fields)
+        return p.text_vi if self.lang == "vi" else p.text_en
+
     def appendix(self, max_rows: int = 200) -> R.Block:
         """Quarantined rows of the latest ingest of each source (the whole store)."""
-        from procurement.reasons import REASONS, problem
+        from procurement.reasons import REASONS
         L = self.L
         parts = [R.section(L("sec_appendix"), "appendix")]
         _, _, ids = self._ingest
         q = store.quarantine
         with self.d.engine.connect() as conn:
             rows = conn.execute(select(q.c.source, q.c.table_name, q.c.row_no, q.c.column_name, q.c.reason,
-                                       q.c.reasons).where(q.c.ingest_id.in_(ids))
+                                       q.c.reasons, q.c.raw).where(q.c.ingest_id.in_(ids))
                                 .order_by(q.c.table_name, q.c.source, q.c.row_no)).all()
         if not rows:
             return R.join(*parts, R.para(L("no_quarantine")), label="appendix")
@@ -618,16 +685,25 @@ class InspectionReport:
                              [("table", L("table")), ("reason", L("reason")), ("count", L("count"), self._fmt_int, "num")]))
         out = []
         hidden = L.pick("[đã ẩn]", "[hidden]")
+        key = "text_vi" if self.lang == "vi" else "text_en"
         for r in rows:
             reasons = r.reasons or []
             first = reasons[0] if reasons else {}
+            text = first.get(key, r.reason)
             if self.d.public:
-                # The bad value may be a person's (a phone, a birth date): say what is wrong, not what was written.
+                # The bad value may be a person's (a phone, a birth date): a personal value is
+                # hidden and the rest of the text kept; every text is scrubbed as finding texts are.
                 code = first.get("code", r.reason)
-                text = (getattr(problem(code, first.get("column") or r.column_name or "", hidden),
-                                "text_vi" if self.lang == "vi" else "text_en") if code in REASONS else code)
-            else:
-                text = first.get("text_vi" if self.lang == "vi" else "text_en", r.reason)
+                column = first.get("column") or r.column_name or ""
+                fields = (_template_fields(REASONS[code][0 if self.lang == "vi" else 1], str(text), column)
+                          if code in REASONS else None)
+                raw = dict(r.raw) if isinstance(r.raw, dict) else {}
+                if raw.get(column) in (None, "") and fields and fields.get("value"):
+                    raw[column] = fields["value"]      # the value as the text quotes it
+                if not self._quarantined_value_shown(r.table_name, column, code, raw):
+                    text = (self._hide_value(code, column, r.table_name, fields or {}, hidden)
+                            if code in REASONS else code)
+                text = self.m.scrub(text)
             out.append({"source": os.path.basename(str(r.source)), "table": L.enum("table", r.table_name),
                         "row": r.row_no, "column": r.column_name, "reason": r.reason, "text": text})
         parts.append(R.subheading(L("quarantine_rows")))
