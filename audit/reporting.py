@@ -298,8 +298,12 @@ def _one(task: dict) -> dict:
                 "trace": traceback.format_exc(limit=3)}
 
 
-def headline(db_url: str, run_id: str) -> dict[str, dict]:
-    """Per province: findings, high-severity findings, risk score, schools (for the index)."""
+def headline(db_url: str, run_id: str, provinces=()) -> dict[str, dict]:
+    """Per province: findings, high-severity findings, risk score, schools (for the index).
+
+    Every province of the store, of the run and of ``provinces`` (the codes the index lists) has
+    its figures, 0 where it has no school or finding (its risk is then 0: no finding adds to it);
+    without ``run_id`` (a report that needs no audit run) only the schools are known."""
     from collections import Counter
     from sqlalchemy import func, select
     from procurement import store
@@ -308,6 +312,9 @@ def headline(db_url: str, run_id: str) -> dict[str, dict]:
     t = store.contract_tables["schools"]
     with eng.connect() as conn:
         schools = dict(conn.execute(select(t.c.province_code, func.count()).group_by(t.c.province_code)).all())
+        if not run_id:
+            return {pc: {"schools": schools.get(pc, 0), "findings": None, "high": None, "risk": None}
+                    for pc in set(schools) | set(provinces)}
         rows = conn.execute(select(stored_findings.c.province_code, stored_findings.c.severity)
                             .where(stored_findings.c.run_id == run_id)).all()
         risk = conn.execute(select(audit_runs.c.risk).where(audit_runs.c.run_id == run_id)).scalar() or {}
@@ -322,10 +329,10 @@ def headline(db_url: str, run_id: str) -> dict[str, dict]:
             national["high"] += sev == "high"
     scores = {r["id"]: r["score"] for r in risk.get("province", [])}
     out = {}
-    for pc in set(schools) | set(n):
+    for pc in set(schools) | set(n) | set(provinces):
         # A finding without a province (a vendor group, a Ministry directive) shows in every report.
         out[pc] = {"schools": schools.get(pc, 0), "findings": n[pc] + national["n"],
-                   "high": high[pc] + national["high"], "risk": scores.get(pc)}
+                   "high": high[pc] + national["high"], "risk": scores.get(pc, 0.0)}
     return out
 
 
@@ -351,7 +358,7 @@ def run_scheduled(db_url: str | None, provinces: str = "all", *, jobs: int = 1, 
         prepare(url, privacy=privacy, need_findings=False)
     else:
         run_id = prepare(url, privacy=privacy, need_findings=notebook == "inspection")
-    figures = headline(url, run_id) if run_id else {}
+    figures = headline(url, run_id, [code for _, code in wanted if code])
     store.dispose_engines()  # no pooled connection crosses into the workers
     L = Labels(lang)
     outcomes: list[ProvinceOutcome] = []
@@ -411,10 +418,11 @@ def index_html(outcomes: list[ProvinceOutcome], run_id: str, lang: str = "vi", s
                 else R.tag(L("failed"), "high"))
         rows.append({"province": o.name, "link": link, "schools": f.get("schools"), "findings": f.get("findings"),
                      "high": f.get("high"), "risk": f.get("risk"), "error": o.error, "seconds": o.seconds})
-    num = lambda v: R.fmt_int(v, lang) if v is not None else ""  # noqa: E731
+    # 0 is a figure; "—" is a figure not known (a name that is not a province, a report with no run).
+    num = lambda v: R.fmt_int(v, lang) if v is not None else "—"  # noqa: E731
     table = R.table(rows, [("province", L("province")), ("link", L("report")), ("schools", L("n_schools"), num, "num"),
                            ("findings", L("n_findings"), num, "num"), ("high", L("n_high"), num, "num"),
-                           ("risk", L("province_risk"), lambda v: R.fmt_num(v, lang) if v is not None else "", "num"),
+                           ("risk", L("province_risk"), lambda v: R.fmt_num(v, lang) if v is not None else "—", "num"),
                            ("error", L("error")), ("seconds", L("seconds"), lambda v: R.fmt_num(v, lang), "num")],
                     cls="hocba-index", html_columns=("link",))
     css = (TEMPLATES_DIR / TEMPLATE / "report.css").read_text(encoding="utf-8")

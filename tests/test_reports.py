@@ -390,6 +390,21 @@ def test_scheduled_run_records_a_failed_province_and_exits_1(store, scheduled):
     assert [o["given"] for o in failed] == ["Atlantis"]
     mine = next(o for o in run["outcomes"] if o["province"] == store["province"])
     assert mine["figures"]["findings"] > 0 and mine["figures"]["schools"] > 300
+    # Every province's figures are shown, 0 included; "—" only on the row that failed.
+    import html as h
+    rows = [[h.unescape(re.sub("<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+            for r in re.findall(r"<tr>(.*?)</tr>", index, re.S)]
+    rows = {r[0]: r[2:6] for r in rows if r}
+    assert rows["Atlantis"] == ["—"] * 4
+    empty = [o for o in run["outcomes"] if o["ok"] and o["figures"]["schools"] == 0]
+    assert empty, "the small set has no school in 01 or 79"
+    for o in run["outcomes"]:
+        if o["ok"]:
+            f = o["figures"]
+            assert f["findings"] is not None and f["high"] is not None and f["risk"] is not None
+            assert "" not in rows[o["name"]] and "—" not in rows[o["name"]], rows[o["name"]]
+    for o in empty:
+        assert rows[o["name"]][0] == "0"
 
 
 # --- headless Chromium, every request blocked ------------------------------------------------------
