@@ -13,6 +13,17 @@ CASES = all_cases()
 VI_MONEY = re.compile(r"\d ?đ(?!\w)|\d{1,3}(?:\.\d{3})+(?!\d)")
 
 
+#: A service or procurement-method code written on its own ("school_management_software,",
+#: "(open_bidding,"), not as the "(code)" after its label.
+BARE_CODE = re.compile(
+    r"(?<![(\w])(school_management_software|centre_management_software|digital_signature|"
+    r"open_bidding|limited_bidding|direct_appointment|competitive_shopping)(?![)\w])")
+
+#: The flags whose explanations write every service and method with its words (the others still
+#: list some codes as they are: CON-*, DEP-SYNC, PRC-DX-GROUND, PRC-SPLIT).
+WORDED = {"PRC-SINGLE", "DEP-COST", "DEP-LOCKIN", "DEP-NOCONTRACT", "DEP-PARENTFEE", "COI-SCHOOL"}
+
+
 @pytest.mark.parametrize("code,case", CASES, ids=[f"{c}: {k['name']}" for c, k in CASES])
 def test_flag_case(code, case):
     findings, not_computed = run_case(code, case)
@@ -22,6 +33,10 @@ def test_flag_case(code, case):
     for f in findings:
         assert f.detail_vi and f.detail_en and f.evidence and f.legal_basis
         assert not VI_MONEY.search(f.detail_en), f.detail_en
+        if f.code in WORDED:
+            # codes shown with their words: a bare code is one not inside its label's brackets
+            assert not BARE_CODE.search(f.detail_vi), f.detail_vi
+            assert not BARE_CODE.search(f.detail_en), f.detail_en
         assert 0 <= f.score <= 100 and f.severity in ("low", "medium", "high")
     for subject, severity in case.get("expect_severity", {}).items():
         assert {f.subject_id: f.severity for f in findings}[subject] == severity

@@ -8,7 +8,7 @@ from ..context import ACTIVE, fmt_vnd
 from ..registry import Hit, flag
 from ._bids import fmt_money
 from ._common import exact, exact_median, excess_score, int_en, int_vi, least_count
-from ._deployment import (DEP_KEY, deployment_ref, deployment_subject, iter_groups, service_vi,
+from ._deployment import (service_en, status_en, DEP_KEY, deployment_ref, deployment_subject, iter_groups, service_vi,
                           with_school)
 
 PEER = ["service", "school_year"]
@@ -80,7 +80,7 @@ def compute(ctx, cfg):
             detail_vi=(f"Trường {school}, {service_vi(service)}, năm học {year}: " + "; ".join(items_vi)
                        + f" (trung vị của {int_vi(n)} triển khai cùng dịch vụ, cùng năm học = "
                        f"{fmt_vnd(round(med))}/học sinh; ngưỡng ≥ {_g(float(ratio))} × trung vị)."),
-            detail_en=(f"School {school}, {service}, school year {year}: " + "; ".join(items_en)
+            detail_en=(f"School {school}, {service_en(service)}, school year {year}: " + "; ".join(items_en)
                        + f" (median of the {int_en(n)} peer deployments of the same service and year = "
                        f"{fmt_money(round(med), 'en')} per student; threshold ≥ {float(ratio):g} × median)."),
             evidence=[deployment_ref(school, year, service, v) for v in r["vendor_id"]],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..registry import Hit, flag
 from ._common import int_en, int_vi, least_count
-from ._deployment import deployment_ref, iter_groups, saturating, service_vi, with_school
+from ._deployment import service_en, status_en, deployment_ref, iter_groups, saturating, service_vi, with_school
 
 
 @flag("DEP-LOCKIN", subject_type="vendor",
@@ -46,7 +46,7 @@ def compute(ctx, cfg):
                        f"trường ({span_vi}; {len(provinces)} tỉnh/thành) mà không xuất được dữ liệu "
                        f"theo định dạng chuẩn của Bộ (exports_standard_format = sai; ô trống không "
                        f"tính); {sev_vi}."),
-            detail_en=(f"Vendor {who}: {service} is live at {int_en(n)} school(s) ({span_en}; "
+            detail_en=(f"Vendor {who}: {service_en(service)} is live at {int_en(n)} school(s) ({span_en}; "
                        f"{len(provinces)} province(s)) without exporting the Ministry's standard "
                        f"format (exports_standard_format = false; empty is not counted); {sev_en}."),
             evidence=[deployment_ref(sc, y, service, vendor)

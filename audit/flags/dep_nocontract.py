@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..context import ACTIVE, fmt_vnd
 from ..registry import Hit, flag
 from ._bids import fmt_money
-from ._deployment import (deployment_ref, deployment_subject, empty_contract, per_subject, saturating,
+from ._deployment import (service_en, status_en, deployment_ref, deployment_subject, empty_contract, per_subject, saturating,
                           service_vi, status_vi, with_school)
 
 
@@ -30,7 +30,7 @@ def compute(ctx, cfg):
         score = 45 + 50 * saturating(cost, high_cost)
         rows_vi = "; ".join(f"nhà cung cấp {v} ({status_vi(st)}), chi ngân sách {fmt_vnd(c)}"
                             for v, c, st in zip(vendors, costs, r["status"]))
-        rows_en = "; ".join(f"vendor {v} ({st}), budget cost {fmt_money(c, 'en')}"
+        rows_en = "; ".join(f"vendor {v} ({status_en(st)}), budget cost {fmt_money(c, 'en')}"
                             for v, c, st in zip(vendors, costs, r["status"]))
         sev_vi = f"; tổng {fmt_vnd(cost)} ≥ {fmt_vnd(high_cost)}: mức cao" if severity == "high" else ""
         sev_en = (f"; total {fmt_money(cost, 'en')} ≥ {fmt_money(high_cost, 'en')}: high"
@@ -40,7 +40,7 @@ def compute(ctx, cfg):
             detail_vi=(f"Trường {school}, {service_vi(service)}, năm học {year}: {rows_vi}; "
                        f"không ghi hợp đồng (quy tắc: chi ngân sách > 0 đ và mã hợp đồng trống)"
                        f"{sev_vi}."),
-            detail_en=(f"School {school}, {service}, school year {year}: {rows_en}; "
+            detail_en=(f"School {school}, {service_en(service)}, school year {year}: {rows_en}; "
                        f"no contract given (rule: budget cost > 0 VND and an empty contract_id)"
                        f"{sev_en}."),
             evidence=[deployment_ref(school, year, service, v) for v in vendors],

@@ -6,7 +6,7 @@ from ..context import fmt_vnd
 from ..registry import Hit, flag
 from ._bids import fmt_money
 from ._common import int_en, int_vi
-from ._deployment import (deployment_ref, deployment_subject, per_subject, saturating, service_vi,
+from ._deployment import (service_en, status_en, deployment_ref, deployment_subject, per_subject, saturating, service_vi,
                           status_vi, with_school)
 
 
@@ -30,7 +30,7 @@ def compute(ctx, cfg):
         score = 50 + 45 * saturating(fee, high_fee)
         rows_vi = "; ".join(f"nhà cung cấp {v} ({status_vi(st)}) thu {fmt_vnd(f)}/học sinh/năm"
                             for v, f, st in zip(vendors, fees, r["status"]))
-        rows_en = "; ".join(f"vendor {v} ({st}) charges {fmt_money(f, 'en')} per student per year"
+        rows_en = "; ".join(f"vendor {v} ({status_en(st)}) charges {fmt_money(f, 'en')} per student per year"
                             for v, f, st in zip(vendors, fees, r["status"]))
         total_vi = total_en = ""
         students = r["students"][0]
@@ -44,7 +44,7 @@ def compute(ctx, cfg):
             subject_id=deployment_subject(school, service, year), severity=severity, score=score,
             detail_vi=(f"Trường {school}, {service_vi(service)}, năm học {year}: {rows_vi} "
                        f"(phí phụ huynh > ngưỡng 0 đ){sev_vi}{total_vi}."),
-            detail_en=(f"School {school}, {service}, school year {year}: {rows_en} "
+            detail_en=(f"School {school}, {service_en(service)}, school year {year}: {rows_en} "
                        f"(parent fee > threshold 0 VND){sev_en}{total_en}."),
             evidence=[deployment_ref(school, year, service, v) for v in vendors],
             province_code=r["province_code"][0], school_year=year,

@@ -9,6 +9,7 @@ from ..registry import Hit, flag
 from . import _bids as B
 from . import _ocds as O
 from ._common import ref
+from ._procurement_rules import METHOD_VI
 
 NEEDS = ("tenders", "bids")
 #: Cardinal R018's procurement methods (its default ``procurement_methods``: the raw
@@ -50,7 +51,7 @@ def _catalogue(ctx, cfg):
     for row in t.itertuples(index=False):
         vs = valid[row.tender_id]
         others = counts.get(row.tender_id, {})
-        other_vi = ", ".join(f"{n} {k}" for k, n in sorted(others.items())) or "không có"
+        other_vi = ", ".join(f"{n} {B.status_vi(k)}" for k, n in sorted(others.items())) or "không có"
         other_en = ", ".join(f"{n} {k}" for k, n in sorted(others.items())) or "none"
         large = row.value >= 1_000_000_000
         severity = "high" if large and row.method == "open_bidding" else "medium"
@@ -60,7 +61,8 @@ def _catalogue(ctx, cfg):
         value_vi = fmt_vnd(row.value) if row.value else "không ghi"
         yield Hit(
             subject_id=row.tender_id, severity=severity, score=score,
-            detail_vi=(f"Gói thầu {row.tender_id} ({row.method}, giá gói thầu {value_vi}) chỉ có "
+            detail_vi=(f"Gói thầu {row.tender_id} ({METHOD_VI.get(row.method, row.method)}, giá gói "
+                       f"thầu {value_vi}) chỉ có "
                        f"1 hồ sơ hợp lệ (ngưỡng: đúng 1 hồ sơ hợp lệ); hồ sơ khác: {other_vi}."),
             detail_en=(f"Tender {row.tender_id} ({row.method}, estimated value "
                        f"{B.fmt_money(row.value, 'en') if row.value else 'not given'}) had exactly 1 valid bid "

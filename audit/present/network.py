@@ -115,7 +115,8 @@ def _num(n, lang: str) -> str:
 
 
 def _score(v, lang: str) -> str:
-    """A risk score as the reports write it: ``73,3`` (vi) / ``73.3`` (en)."""
+    """A decimal number (a risk score, a share) as the reports write it: ``73,3`` (vi) /
+    ``73.3`` (en)."""
     s = f"{float(v or 0):g}"
     return s.replace(".", ",") if lang == "vi" else s
 
@@ -301,7 +302,7 @@ class Labeller:
             if a.get("schools"):
                 lines.append(self.pick("Số trường: ", "Schools: ") + _num(a["schools"], L))
         if a.get("risk"):
-            lines.append(self.pick("Điểm rủi ro cao nhất: ", "Highest risk score: ") + f"{a['risk']:g}")
+            lines.append(self.pick("Điểm rủi ro cao nhất: ", "Highest risk score: ") + _score(a['risk'], self.lang))
         lines += self._findings_lines(a)
         return "\n".join(lines)
 
@@ -355,7 +356,7 @@ class Labeller:
             lines.append(", ".join(_pick(COMMITTEE_ROLE.get(r), L) or r for r in e.get("role") or ()))
         elif t in ("owns", "represents", "directs", "employed_by"):
             roles = [_pick(POSITION_LABELS.get(r), L) or r for r in e.get("role") or ()]
-            shares = [f"{float(x):g}%" for x in e.get("share_pct") or () if x is not None]
+            shares = [f"{_score(x, self.lang)}%" for x in e.get("share_pct") or () if x is not None]
             lines.append(", ".join(roles) + (f" ({', '.join(shares)})" if shares else ""))
         elif t == "relative_of":
             lines.append(", ".join(_pick(POSITION_LABELS.get(r), L) or r for r in e.get("relation") or ()))
