@@ -205,6 +205,14 @@ def iter_releases(engine: Engine, *, ocid_prefix: str = "", published: str | Non
         yield _loose_release(c, lines, authorities, vendors, foreign, ocid_prefix, date)
 
 
+def _quantity(q):
+    """A quantity as JSON: a whole float within 64 bits as an int (``3.0`` → ``3``); any other
+    (``2.5``, ``1e300``: beyond what a JSON integer of orjson holds) stays a float."""
+    if isinstance(q, float) and q.is_integer() and -2**63 <= q < 2**63:
+        return int(q)
+    return q
+
+
 def _contract_blocks(contracts, lines, parties: _Parties, awarded_on, hocba_buyer: bool):
     awards, out = [], []
     for c in sorted(contracts, key=lambda c: c["contract_id"]):
@@ -213,10 +221,9 @@ def _contract_blocks(contracts, lines, parties: _Parties, awarded_on, hocba_buye
                        "value": _money(c["value_vnd"]), "suppliers": [supplier]})
         items = []
         for ln in sorted(lines.get(c["contract_id"], []), key=lambda x: x["line_no"] or 0):
-            q = ln["quantity"]
             items.append({
                 "id": str(ln["line_no"]), "lineNo": ln["line_no"], "description": ln["item"],
-                "quantity": (int(q) if isinstance(q, float) and q.is_integer() else q),
+                "quantity": _quantity(ln["quantity"]),
                 "unit": {"name": ln["unit"], "value": _money(ln["unit_price_vnd"])},
                 "service": ln["service"], "schoolID": ln["school_id"]})
         block = {"id": c["contract_id"], "awardID": c["contract_id"], "status": "active",

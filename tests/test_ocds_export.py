@@ -173,3 +173,29 @@ def test_foreign_ids_round_trip_whatever_the_case_and_length_of_their_scheme(tmp
         assert _contract_rows(a, name) == _contract_rows(b, name), name
     texts = {v for row in _contract_rows(a, "vendors") for v in row if isinstance(v, str)}
     assert "GB-COH-01234567" in texts          # the scheme in one form: upper case, no spaces
+
+
+def test_a_huge_or_fractional_quantity_exports_as_a_number_on_both_stores(db_url, tmp_path):
+    """A contract line quantity that ingest accepts (1e300, 2.5) exports as a JSON number; a
+    whole one within 64 bits as an integer (orjson refuses an int beyond 64 bits)."""
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "authorities.csv").write_text(
+        "authority_id,name,kind,province_code\nSGD01,Sở GD&ĐT Hà Nội,province_department,01\n",
+        encoding="utf-8")
+    (d / "vendors.csv").write_text("vendor_id,name\n0100109106,Công ty A\n", encoding="utf-8")
+    (d / "contracts.csv").write_text(
+        "contract_id,vendor_id,procuring_entity_id,value_vnd\nHD1,0100109106,SGD01,1000000\n",
+        encoding="utf-8")
+    (d / "contract_lines.csv").write_text(
+        "contract_id,line_no,item,service,quantity,unit,unit_price_vnd\n"
+        "HD1,1,A,training,1e300,student,1000\nHD1,2,B,training,2.5,month,1000\n"
+        "HD1,3,C,training,3,device,1000\n", encoding="utf-8")
+    assert ingest([str(d)], db_url).exit_code == 0
+    out = tmp_path / "out.json"
+    export_ocds(store.get_engine(db_url), out)
+    text = out.read_text(encoding="utf-8")
+    releases = json.loads(text)["releases"]
+    items = [it for r in releases for c in r.get("contracts", []) for it in c.get("items", [])]
+    assert [it["quantity"] for it in sorted(items, key=lambda it: it["lineNo"])] == [1e300, 2.5, 3]
+    assert '"quantity":3,' in text.replace(" ", "")
