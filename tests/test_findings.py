@@ -377,3 +377,54 @@ def test_help_is_vietnamese_first(command, capsys):
     if command:
         description = page.split("\n\n")[1]
         assert vietnamese.search(description.split(" / ")[0]), description
+
+
+def test_two_flags_runs_at_once_get_distinct_run_ids(db_url):
+    """Two audits stored at once with the same parameters in the same second: the later one
+    gets the documented suffix instead of a duplicate key (PostgreSQL) or a failed upgrade of a
+    read transaction (SQLite)."""
+    import threading
+
+    from sqlalchemy import create_engine, func, select
+
+    from audit import findings as F
+    from procurement import store
+    store.get_engine(db_url)                      # the schema, once
+    run = {"run_id": "20260101T000000Z-abcdef", "as_of": "2026-01-01",
+           "created_at": "2026-01-01T00:00:00+00:00", "code_version": "x", "settings": {},
+           "inputs": [], "params": {"province": None}}
+    fs = [Finding(finding_id="X-1", code="PRC-SPLIT", subject_type="tender", subject_id="T1",
+                  province_code="01", school_year="2024-2025", severity="high", score=70.0,
+                  title_vi="Tiêu đề", title_en="Title", detail_vi="Chi tiết", detail_en="Detail",
+                  evidence=["tenders:T1"], legal_basis="Luật Đấu thầu", family="PRC",
+                  parties={})]
+    per_writer = 12
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    ids: list[str] = []
+
+    def writer() -> None:
+        pg = db_url.startswith("postgresql")
+        eng = create_engine(db_url) if pg else store.get_engine(db_url)
+        try:
+            barrier.wait()
+            for _ in range(per_writer):
+                r = dict(run)
+                with eng.begin() as conn:
+                    F.store_run(conn, r, fs, [], {})
+                ids.append(r["run_id"])
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+        finally:
+            if pg:
+                eng.dispose()
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert len(set(ids)) == 2 * per_writer
+    with store.get_engine(db_url).connect() as conn:
+        assert conn.execute(select(func.count()).select_from(F.audit_runs)).scalar() == 2 * per_writer
