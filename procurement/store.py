@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -206,8 +207,17 @@ def insert_rows(conn, table: str, columns: list[str], rows: list[tuple], *,
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    for attempt in range(100):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as e:
+            # A new file that another process is switching to WAL at this moment: SQLite
+            # answers "locked" at once, without waiting (busy_timeout does not apply).
+            if "locked" not in str(e) or attempt == 99:
+                raise
+            time.sleep(0.05)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute(f"PRAGMA cache_size={_CACHE_SIZE}")
     cur.execute("PRAGMA foreign_keys=OFF")
@@ -266,24 +276,51 @@ def dispose_engines() -> None:
     _SCHEMA_SIZE.clear()
 
 
+# pg_advisory_xact_lock takes one bigint: a fixed number for "the schema" ("hocbaSC").
+_PG_SCHEMA_LOCK_KEY = 0x686F63626153_43
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create missing tables and add missing columns; safe to repeat."""
-    metadata.create_all(engine, checkfirst=True)
-    insp = inspect(engine)
+    """Create missing tables and add missing columns; safe to repeat, and safe when several
+    processes open a new store at once: they take turns (PostgreSQL: an advisory lock held until
+    the schema is committed; SQLite: the write lock, ``BEGIN IMMEDIATE``, taken only when
+    something is missing), and the later one finds what the earlier one made."""
     with engine.begin() as conn:
-        for table in metadata.sorted_tables:
-            types = {c["name"]: c["type"] for c in insp.get_columns(table.name)}
-            have = types.keys()
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_SCHEMA_LOCK_KEY})
+        elif conn.dialect.name == "sqlite" and _incomplete(conn) \
+                and not conn.connection.driver_connection.in_transaction:
+            # (not on every start: a long ingest holds the write lock)
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        _upgrade(conn)
+
+
+def _incomplete(conn) -> bool:
+    """Whether a table or a column of the metadata is missing from the store."""
+    insp = inspect(conn)
+    names = set(insp.get_table_names())
+    return any(t.name not in names
+               or {c.name for c in t.columns} - {c["name"] for c in insp.get_columns(t.name)}
+               for t in metadata.sorted_tables)
+
+
+def _upgrade(conn) -> None:
+    metadata.create_all(conn, checkfirst=True)
+    insp = inspect(conn)
+    dialect = conn.dialect
+    for table in metadata.sorted_tables:
+        types = {c["name"]: c["type"] for c in insp.get_columns(table.name)}
+        have = types.keys()
+        for col in table.columns:
+            if col.name not in have:
+                ddl = col.type.compile(dialect=dialect)
+                conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{col.name}" {ddl}'))
+        if dialect.name == "postgresql" and table.name.startswith("ocds_"):
+            # The OCDS tables' text columns were varchar(n) before 2026-11-30: widened.
             for col in table.columns:
-                if col.name not in have:
-                    ddl = col.type.compile(dialect=engine.dialect)
-                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{col.name}" {ddl}'))
-            if engine.dialect.name == "postgresql" and table.name.startswith("ocds_"):
-                # The OCDS tables' text columns were varchar(n) before 2026-11-30: widened.
-                for col in table.columns:
-                    if isinstance(col.type, Text) and getattr(types.get(col.name), "length", None):
-                        conn.execute(text(f'ALTER TABLE "{table.name}" ALTER COLUMN "{col.name}" '
-                                          f'TYPE text'))
+                if isinstance(col.type, Text) and getattr(types.get(col.name), "length", None):
+                    conn.execute(text(f'ALTER TABLE "{table.name}" ALTER COLUMN "{col.name}" '
+                                      f'TYPE text'))
 
 
 def is_synthetic(engine: Engine) -> bool:

@@ -1,6 +1,10 @@
 """The store on both back ends: schema creation is repeatable, ingest behaves the same."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +38,50 @@ def test_schema_is_created_and_upgrade_is_repeatable(db_url):
     assert {"schools", "vendors", "deployments", "quarantine", "history", "sources"} <= names
     cols = {c["name"] for c in inspect(eng).get_columns("vendor_people")}
     assert {"row_key", "full_name", "full_name_key", "_hash", "_extra"} <= cols
+
+
+# Opens a store once the file argv[2] exists (every process started first: they open it at once).
+OPEN_WHEN_TOLD = r"""
+import os, sys, time
+sys.path.insert(0, sys.argv[3])
+from procurement import store, ingest
+import audit.findings, audit.review
+print("ready", flush=True)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.001)
+store.get_engine(sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_new_store_opened_by_several_processes_at_once(kind, request, tmp_path):
+    """Four processes open the same new store at the same moment, three times: each creates or
+    finds the schema (PostgreSQL failed on pg_type's unique index, SQLite on "table already
+    exists")."""
+    root = str(Path(__file__).resolve().parent.parent)
+    for attempt in range(3):
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path}/new{attempt}.db"
+        else:
+            url = request.getfixturevalue("pg_server").new_database()
+        go = tmp_path / f"go{attempt}"
+        procs = [subprocess.Popen([sys.executable, "-c", OPEN_WHEN_TOLD, url, str(go), root],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(4)]
+        try:
+            for p in procs:
+                assert p.stdout.readline().strip() == "ready", p.communicate()[1][-2000:]
+            go.touch()
+            for p in procs:
+                _, err = p.communicate(timeout=120)
+                assert p.returncode == 0, err[-2000:]
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+        eng = store.get_engine(url)
+        assert {"schools", "audit_runs", "reviews", "ocds_tenders"} <= set(inspect(eng).get_table_names())
+        store.dispose_engines()
 
 
 def test_ingest_lands_and_repeats_as_noop(db_url, tmp_path):
@@ -113,3 +161,4 @@ def test_sqlite_insert_in_groups_keeps_every_row_in_order(tmp_path, n):
     db.execute("CREATE TABLE u (k TEXT, a INTEGER, fixed INTEGER)")
     store.sqlite_insert(db, 'INSERT INTO "u"', [(r[0], r[1]) for r in rows], "(?, ?, 7)")
     assert db.execute("SELECT * FROM u ORDER BY rowid").fetchall() == [(r[0], r[1], 7) for r in rows]
+
