@@ -10,7 +10,8 @@ The order of work:
    file comes in chunks of rows, checked in turn, keys across the chunks);
 3. the good rows are inserted or, when their key is stored with other values, replace the
    stored row (old values to ``history``); equal rows change nothing;
-4. everything happens in one transaction; ``strict`` rolls the data back when any row was
+4. everything happens in one transaction (ingests into one PostgreSQL store take turns, as
+   SQLite's single writer makes them); ``strict`` rolls the data back when any row was
    quarantined (the run and its quarantine are still recorded, for the data-quality summary).
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ import operator
 from operator import itemgetter
 from typing import Iterable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import ocds_store  # noqa: F401  (registers the OCDS tables in the schema)
@@ -42,6 +43,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2, 3
 
 #: The OCDS hooks are wired in (procurement/ocds_wiring.py then does nothing).
 OCDS_HOOKS = True
+
+#: pg_advisory_xact_lock takes one bigint: a fixed number for "the ingests" ("hocbaIN").
+_PG_INGEST_LOCK_KEY = 0x686F63626149_4E
 
 _STR_OR_NONE = {str, type(None)}
 #: The tables some column refers to (a reference resolves against their keys).
@@ -586,6 +590,10 @@ def _land_all(eng: Engine, inputs: list[SourceData], command, strict, show, _fai
     ingest_id = None
     try:
         with eng.begin() as conn, store.bulk_cache(conn):
+            if conn.dialect.name == "postgresql":
+                # Ingests take turns, as SQLite's single writer makes them: the stored keys and
+                # hashes read below are those of every ingest committed before this one.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_INGEST_LOCK_KEY})
             ingest_id = conn.execute(store.ingest_runs.insert().values(
                 started_at=now, command=command, strict=strict)).inserted_primary_key[0]
             landed_rows = 0

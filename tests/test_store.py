@@ -162,3 +162,83 @@ def test_sqlite_insert_in_groups_keeps_every_row_in_order(tmp_path, n):
     store.sqlite_insert(db, 'INSERT INTO "u"', [(r[0], r[1]) for r in rows], "(?, ?, 7)")
     assert db.execute("SELECT * FROM u ORDER BY rowid").fetchall() == [(r[0], r[1], 7) for r in rows]
 
+
+# Ingests argv[2] into argv[1] once the file argv[3] exists; prints the exit code and counts.
+INGEST_WHEN_TOLD = r"""
+import json, os, sys, time
+sys.path.insert(0, sys.argv[4])
+from procurement import store
+from procurement.ingest import ingest
+store.get_engine(sys.argv[1])
+print("ready", flush=True)
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.001)
+r = ingest([sys.argv[2]], sys.argv[1])
+print(json.dumps({"exit": r.exit_code, "tables": r.report["tables"]}))
+"""
+
+
+def _ingests_at_once(url: str, sources: list[Path], go: Path) -> list[dict]:
+    import json
+    root = str(Path(__file__).resolve().parent.parent)
+    procs = [subprocess.Popen([sys.executable, "-c", INGEST_WHEN_TOLD, url, str(src), str(go), root],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for src in sources]
+    out = []
+    try:
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready", p.communicate()[1][-2000:]
+        go.touch()
+        for p in procs:
+            stdout, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err[-3000:]
+            out.append(json.loads(stdout.strip().splitlines()[-1]))
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    return out
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_two_ingests_at_once_take_turns(kind, request, tmp_path):
+    """Two processes ingest into one store at once: the same input twice lands once (the other
+    finds it unchanged; PostgreSQL failed with a duplicate key), and two changes of one row
+    both go to history, each with the values it replaced (PostgreSQL lost one)."""
+    import csv
+    import shutil
+
+    from procurement.synthetic import generate
+    url = (f"sqlite:///{tmp_path}/s.db" if kind == "sqlite"
+           else request.getfixturevalue("pg_server").new_database())
+    base = tmp_path / "d"
+    generate("small", 7, base)
+    store.get_engine(url)
+    first, second = _ingests_at_once(url, [base, base], tmp_path / "go1")
+    assert first["exit"] == second["exit"] and first["exit"] in (0, 3)
+    for name, c in first["tables"].items():
+        d = second["tables"][name]
+        assert sorted([c["inserted"], d["inserted"]]) == [0, c["landed"]], name
+        assert c["updated"] == d["updated"] == 0, name
+    rows = list(csv.DictReader((base / "schools.csv").open(encoding="utf-8")))
+    school, old = rows[0]["school_id"], rows[0]["name"]
+    variants = []
+    for tag in ("X", "Y"):
+        v = tmp_path / f"d{tag}"
+        shutil.copytree(base, v)
+        text_ = (base / "schools.csv").read_text(encoding="utf-8")
+        (v / "schools.csv").write_text(text_.replace(f"{school},{old},", f"{school},{old} ({tag}),", 1),
+                                       encoding="utf-8")
+        variants.append(v)
+    results = _ingests_at_once(url, variants, tmp_path / "go2")
+    assert [r["tables"]["schools"]["updated"] for r in results] == [1, 1]
+    eng = store.get_engine(url)
+    with eng.connect() as conn:
+        olds = [h[0]["name"] for h in conn.execute(
+            select(store.history.c.old_values).where(store.history.c.table_name == "schools",
+                                                     store.history.c.row_key == school)
+            .order_by(store.history.c.history_id))]
+        now = conn.execute(select(store.contract_tables["schools"].c.name)
+                           .where(store.contract_tables["schools"].c.row_key == school)).scalar()
+    assert olds[0] == old and len(olds) == 2
+    assert {olds[1], now} == {f"{old} (X)", f"{old} (Y)"}
