@@ -22,7 +22,9 @@ contracting process the way an OCDS tool does:
 
 Text columns have no length limit (``Text``): what a publisher writes is kept as written, and a
 long value never stops a PostgreSQL ingest (a ``varchar(n)`` of an older store is widened by
-:func:`procurement.store.ensure_schema`).
+:func:`procurement.store.ensure_schema`).  Whole numbers are 64-bit (``BigInteger``), as the
+contract's ``int`` columns: a ``numberOfTenderers`` of 3,000,000,000 is kept on PostgreSQL as on
+SQLite (an ``integer`` column of an older PostgreSQL store is widened the same way).
 
 Amounts here are exact (``Float``) in their own currency.  The contract's ``*_vnd`` columns hold
 an OCDS amount only when its currency is VND, so that no flag can mix currencies.
@@ -35,11 +37,11 @@ contract tables).
 """
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Integer, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, Table, Text
 
 from .store import metadata
 
-_BOOK = lambda: [Column("row_no", Integer), Column("ingest_id", Integer),  # noqa: E731
+_BOOK = lambda: [Column("row_no", BigInteger), Column("ingest_id", Integer),  # noqa: E731
                  Column("source_id", Integer)]
 
 ocds_tenders = Table(
@@ -52,7 +54,7 @@ ocds_tenders = Table(
     Column("status_raw", Text),                     # as written
     Column("procurement_method", Text),             # as written
     Column("procurement_method_details", Text),     # as written (Cardinal: EXC, NPC, ...)
-    Column("number_of_tenderers", Integer),
+    Column("number_of_tenderers", BigInteger),
     Column("value_amount", Float),
     Column("value_currency", Text),
     Column("main_procurement_category", Text),
@@ -71,14 +73,14 @@ ocds_bids = Table(
     "ocds_bids", metadata,
     Column("ocid", Text, primary_key=True),
     Column("bid_id", Text, primary_key=True),       # bid.id, or "#<position>" when it had none
-    Column("position", Integer),                    # 1-based, in bids.details
+    Column("position", BigInteger),                 # 1-based, in bids.details
     Column("status", Text),                   # bidStatus code (or "late"), mapped; else empty
     Column("status_raw", Text),
     Column("amount", Float),
     Column("currency", Text),
     Column("date", Text),                     # canonical instant (Vietnam time)
     Column("date_raw", Text),
-    Column("n_tenderers", Integer),                 # 0: no known tenderer; ≥ 2: a consortium
+    Column("n_tenderers", BigInteger),              # 0: no known tenderer; ≥ 2: a consortium
     Column("contract_vendor_id", Text),       # the bids.vendor_id it was offered as, if any
     *_BOOK(),
     sqlite_with_rowid=False,
@@ -88,7 +90,7 @@ ocds_bid_tenderers = Table(
     "ocds_bid_tenderers", metadata,
     Column("ocid", Text, primary_key=True),
     Column("bid_id", Text, primary_key=True),
-    Column("position", Integer, primary_key=True),
+    Column("position", BigInteger, primary_key=True),
     Column("vendor_id", Text),                # vendors.vendor_id; empty when unknown
     Column("party_id", Text),
     Column("name", Text),
@@ -100,13 +102,13 @@ ocds_awards = Table(
     "ocds_awards", metadata,
     Column("ocid", Text, primary_key=True),
     Column("award_id", Text, primary_key=True),     # award.id, or "#<position>"
-    Column("position", Integer),
+    Column("position", BigInteger),
     Column("status", Text),                   # awardStatus code (mapped); else empty
     Column("status_raw", Text),
     Column("date", Text),
     Column("amount", Float),
     Column("currency", Text),
-    Column("n_suppliers", Integer),
+    Column("n_suppliers", BigInteger),
     Column("related_bids", Text),                   # bid ids separated by a space
     *_BOOK(),
     sqlite_with_rowid=False,
@@ -116,7 +118,7 @@ ocds_award_suppliers = Table(
     "ocds_award_suppliers", metadata,
     Column("ocid", Text, primary_key=True),
     Column("award_id", Text, primary_key=True),
-    Column("position", Integer, primary_key=True),
+    Column("position", BigInteger, primary_key=True),
     Column("vendor_id", Text),
     Column("party_id", Text),
     Column("name", Text),
@@ -128,7 +130,7 @@ ocds_award_items = Table(
     "ocds_award_items", metadata,
     Column("ocid", Text, primary_key=True),
     Column("award_id", Text, primary_key=True),
-    Column("position", Integer, primary_key=True),  # 1-based, in award.items
+    Column("position", BigInteger, primary_key=True),  # 1-based, in award.items
     Column("item_id", Text),
     Column("classification_scheme", Text),          # as written (CPV, UNSPSC, ...)
     Column("classification_id", Text),              # as written
@@ -156,7 +158,7 @@ ocds_contracts = Table(
 ocds_contract_lines = Table(
     "ocds_contract_lines", metadata,
     Column("contract_id", Text, primary_key=True),
-    Column("line_no", Integer, primary_key=True),
+    Column("line_no", BigInteger, primary_key=True),
     Column("ocid", Text, index=True),
     Column("item_ocds_id", Text),
     Column("unit_amount", Float),

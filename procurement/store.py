@@ -321,6 +321,13 @@ def _upgrade(conn) -> None:
                 if isinstance(col.type, Text) and getattr(types.get(col.name), "length", None):
                     conn.execute(text(f'ALTER TABLE "{table.name}" ALTER COLUMN "{col.name}" '
                                       f'TYPE text'))
+            # Their whole numbers were integer (32-bit) before 2026-11-30: widened to bigint.
+            narrow = [c.name for c in table.columns if isinstance(c.type, BigInteger)
+                      and isinstance(types.get(c.name), Integer)
+                      and not isinstance(types.get(c.name), BigInteger)]
+            if narrow:
+                conn.execute(text(f'ALTER TABLE "{table.name}" ' + ", ".join(
+                    f'ALTER COLUMN "{c}" TYPE bigint' for c in narrow)))
 
 
 def is_synthetic(engine: Engine) -> bool:

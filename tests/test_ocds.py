@@ -537,6 +537,48 @@ def test_an_older_postgresql_store_gets_its_varchar_widened(pg_url):
     assert "has_bid_details" in cols                 # and the missing columns were added
 
 
+def test_whole_numbers_beyond_32_bits_are_kept_on_both_stores(tmp_path, db_url):
+    """numberOfTenderers 3,000,000,000 and an own export's lineNo of 3,000,000,001 fit the OCDS
+    tables' 64-bit columns on PostgreSQL as on SQLite (PostgreSQL's integer is 32-bit)."""
+    rel = {"ocid": "o-1", "tag": ["compiled"], "buyer": {"id": "B1", "name": "Buyer"},
+           "hocba": {}, "parties": [{"id": "P1", "name": "Công ty A", "roles": ["supplier"],
+                                     "identifier": {"scheme": "VN-MST", "id": "0101234565"}}],
+           "tender": {"id": "t1", "procurementMethod": "open", "numberOfTenderers": 3_000_000_000},
+           "awards": [{"id": "a1", "status": "active", "suppliers": [{"id": "P1"}]}],
+           "contracts": [{"id": "c1", "awardID": "a1", "value": {"amount": 100, "currency": "VND"},
+                          "items": [{"id": "i1", "lineNo": 3_000_000_001, "quantity": 1,
+                                     "service": "training",
+                                     "unit": {"name": "package",
+                                              "value": {"amount": 100, "currency": "VND"}}}]}]}
+    r = ingest([str(_write(tmp_path / "r.jsonl", [rel]))], db_url)
+    assert r.exit_code == 0, (r.message, r.report["quarantine"])
+    assert _rows(db_url, "ocds_tenders", "number_of_tenderers") == [(3_000_000_000,)]
+    assert _rows(db_url, "ocds_contract_lines", "line_no") == [(3_000_000_001,)]
+    assert _rows(db_url, "contract_lines", "line_no") == [(3_000_000_001,)]
+
+
+@pytest.mark.postgres
+def test_an_older_postgresql_store_gets_its_integers_widened(tmp_path, pg_url):
+    from sqlalchemy import BigInteger, create_engine, inspect, text
+    store.get_engine(pg_url)
+    store.dispose_engines()
+    raw = create_engine(pg_url)
+    with raw.begin() as conn:        # the 32-bit columns of an older version
+        conn.execute(text('ALTER TABLE ocds_tenders ALTER COLUMN number_of_tenderers TYPE integer, '
+                          'ALTER COLUMN row_no TYPE integer'))
+        conn.execute(text('ALTER TABLE ocds_bid_tenderers ALTER COLUMN position TYPE integer'))
+    raw.dispose()
+    eng = store.get_engine(pg_url)
+    for table, col in (("ocds_tenders", "number_of_tenderers"), ("ocds_tenders", "row_no"),
+                       ("ocds_bid_tenderers", "position")):
+        types = {c["name"]: c["type"] for c in inspect(eng).get_columns(table)}
+        assert isinstance(types[col], BigInteger), (table, col)
+    rel = {"ocid": "o-1", "buyer": {"id": "B1", "name": "Buyer"},
+           "tender": {"id": "t1", "numberOfTenderers": 3_000_000_000}}
+    assert ingest([str(_write(tmp_path / "r.jsonl", [rel]))], pg_url).exit_code == 0
+    assert _rows(pg_url, "ocds_tenders", "number_of_tenderers") == [(3_000_000_000,)]
+
+
 def test_amounts_written_as_text_read_as_their_currency_writes_them(tmp_path, sqlite_url):
     """VND text as the contract's money (125.000 is a hundred and twenty-five thousand; 1,5 đồng
     and NaN are quarantined as bad_amount); a currency written VNĐ is VND; other currencies with
