@@ -312,6 +312,46 @@ def _stream_values(f):
             yield ("value", value)
 
 
+#: The JSON escape of a NUL character (JSON text cannot hold the byte itself): PostgreSQL's text
+#: cannot hold NUL, so a NUL read from a file becomes U+FFFD, on every store alike.
+_NUL_ESCAPE = b"\\u0000"
+_NUL_TEXT = ("văn bản có ký tự NUL (\\u0000), đã thay bằng «\ufffd» / text with a NUL character "
+             "(\\u0000), replaced by '\ufffd'")
+
+
+def _without_nul(v, found: list):
+    """``v`` with U+FFFD for each NUL character of its texts (keys too); ``found[0]`` counts
+    the texts changed."""
+    cls = v.__class__
+    if cls is str:
+        if "\x00" in v:
+            found[0] += 1
+            return v.replace("\x00", "\ufffd")
+        return v
+    if cls is dict:
+        return {_without_nul(k, found): _without_nul(x, found) for k, x in v.items()}
+    if cls is list or cls is tuple:
+        return cls(_without_nul(x, found) for x in v)
+    return v
+
+
+class _NulWatch:
+    """A binary stream read through, noting whether the JSON escape of NUL passed (``seen``)."""
+
+    def __init__(self, f):
+        self.f, self.seen, self._tail = f, False, b""
+
+    def read(self, n=-1):
+        b = self.f.read(n)
+        if not self.seen and b:
+            self.seen = _NUL_ESCAPE in self._tail + b[:8] or _NUL_ESCAPE in b
+            self._tail = b[-8:]
+        return b
+
+    def close(self):
+        self.f.close()
+
+
 def _is_lines_name(path: Path) -> bool:
     name = path.name.lower()
     if name.endswith(".gz"):
@@ -733,6 +773,15 @@ class _Mapper:
             for k in extras:
                 self.extras[k] = []
         self._flushed = self.releases
+
+    def without_nul(self, v):
+        """``v`` (a parsed JSON value) with no NUL in its texts; each text changed is counted in
+        the report's warnings."""
+        found = [0]
+        v = _without_nul(v, found)
+        if found[0]:
+            self.notes.counts[("info", _NUL_TEXT, "")] += found[0]
+        return v
 
     def _arr(self, v, what: str) -> list:
         """An OCDS array; one object written where the schema has an array (what XML-to-JSON
@@ -1533,9 +1582,11 @@ def _read(path: Path, legacy: bool) -> tuple[_Mapper, _Reader]:
             return mapper, reader
         mapper = _Mapper(str(path))
         reader = _Reader(path, mapper)
-    f = _open(path, legacy)
+    f = _NulWatch(_open(path, legacy))
     try:
         for ev in _stream_values(f):
+            if f.seen:      # (a file with a NUL in a text: each value from there on is cleaned)
+                ev = mapper.without_nul(ev)
             if ev[0] == "item":
                 if ev[1] == "releases" and ev[3] != "package" and isinstance(ev[2], dict):
                     reader.release(ev[2], spool=True)   # compiled once the object is known
@@ -1602,6 +1653,8 @@ def _read_lines(path: Path, legacy: bool, reader: _Reader, start: int = 0,
                     reader.m.notes.add("info", _LENIENT_LINE, str(line_no))
             first = False
             cut = None
+            if b"\\" in line and _NUL_ESCAPE in line:    # (memchr first: most lines have no "\\")
+                objs = reader.m.without_nul(objs)
             reader.index = line_no - 1     # row numbers are line numbers
             for obj in objs:
                 if isinstance(obj, list):

@@ -537,6 +537,26 @@ def test_an_older_postgresql_store_gets_its_varchar_widened(pg_url):
     assert "has_bid_details" in cols                 # and the missing columns were added
 
 
+@pytest.mark.parametrize("mode", ["lines", "package"])
+def test_a_nul_character_in_a_text_is_replaced_on_both_stores(tmp_path, db_url, mode):
+    """A NUL (\\u0000) in an ocid, a title or a party's name: PostgreSQL's text cannot hold it
+    (the ingest crashed there, SQLite stored it); on both stores it becomes U+FFFD, each text
+    counted in one warning."""
+    rel = {"ocid": "o-\x001", "tag": ["compiled"], "buyer": {"id": "B1", "name": "Bu\x00yer"},
+           "parties": [{"id": "B1", "name": "Bu\x00yer", "roles": ["buyer"]}],
+           "tender": {"id": "t1", "title": "Gói\x00 thầu", "procurementMethod": "open"}}
+    other = {"ocid": "o-2", "tag": ["compiled"], "buyer": {"id": "B1"}, "tender": {"id": "t2"}}
+    f = _write(tmp_path / ("r.jsonl" if mode == "lines" else "r.json"), [rel, other], mode)
+    assert b"\\u0000" in f.read_bytes()
+    r = ingest([str(f)], db_url)
+    assert r.exit_code == 0, (r.message, r.report["quarantine"])
+    assert _rows(db_url, "tenders", "tender_id", "title") == [("o-2", None), ("o-\ufffd1", "Gói\ufffd thầu")]
+    assert _rows(db_url, "authorities", "name") == [("Bu\ufffdyer",)]
+    assert _rows(db_url, "ocds_tenders", "ocid") == [("o-2",), ("o-\ufffd1",)]
+    nul = [w for w in r.report["warnings"] if "NUL" in w]
+    assert len(nul) == 1 and nul[0].endswith("(×4)"), nul     # the ocid, the title, two names
+
+
 def test_whole_numbers_beyond_32_bits_are_kept_on_both_stores(tmp_path, db_url):
     """numberOfTenderers 3,000,000,000 and an own export's lineNo of 3,000,000,001 fit the OCDS
     tables' 64-bit columns on PostgreSQL as on SQLite (PostgreSQL's integer is 32-bit)."""
