@@ -216,8 +216,9 @@ def _check_keys(checked: _Checked, prior: dict | None = None) -> None:
                   for v in col] if c.kind != "name"
                  else [_key_part(c, v) for v in col] for c, col in zip(specs, cols)]
         keys = list(map("/".join, zip(*parts)))
-    if not problems and None not in keys and len(set(keys)) == len(keys) \
-            and first_seen.keys().isdisjoint(keys):
+    if not problems and None not in keys \
+            and max(map(len, keys), default=0) <= store.MAX_KEY_BYTES // 4 \
+            and len(set(keys)) == len(keys) and first_seen.keys().isdisjoint(keys):
         # The common case, without a loop in Python: every key is new and unique.
         checked.keys = keys
         if prior is not None:
@@ -227,6 +228,14 @@ def _check_keys(checked: _Checked, prior: dict | None = None) -> None:
         if i in problems and any(_has_problem_at(checked, i, k) for k in key_cols):
             continue
         if key is None:  # a required single-column key that is empty: already reported
+            continue
+        if store.key_too_long(key):
+            # Named on the column whose value makes it long (a name, an id).
+            j = max(range(len(cols)), key=lambda j: len(str(_jsonable(cols[j][i]) or "")))
+            checked.add(i, _STAGE_KEY, key_cols[j],
+                        problem("key_too_long", key_cols[j], key,
+                                length=len(key.encode("utf-8", "surrogatepass")),
+                                limit=store.MAX_KEY_BYTES))
             continue
         checked.keys[i] = key
         first = first_seen.setdefault(key, i)

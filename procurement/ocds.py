@@ -130,6 +130,10 @@ _BID_SYNONYMS = {"qualified": "valid", "not-qualified": "disqualified",
                  "notqualified": "disqualified", "not qualified": "disqualified",
                  "not_qualified": "disqualified", "unqualified": "disqualified"}
 UNKNOWN_PREFIX = "unknown:"
+_LONG_ID = ("mã định danh dài quá giới hạn của khoá (1000 byte UTF-8), không lưu vào các bảng ocds_* "
+            "(dòng hợp đồng mang mã đó bị cách ly: key_too_long) / identifier over the key limit "
+            "(1,000 bytes of UTF-8), not kept in the ocds_* tables (the contract rows that carry "
+            "it are quarantined: key_too_long)")
 _REPEATED_OCID = ("ocid lặp lại trong tệp; các dòng sau bị cách ly như khóa trùng / ocid repeated "
                   "in the file; later rows are quarantined as duplicate keys")
 MAX_VENDOR_ID = 20
@@ -793,6 +797,13 @@ class _Mapper:
             return [v]
         return []
 
+    def _long(self, key: str, what: str) -> bool:
+        """Whether an id is too long for a key (reported): its OCDS-only rows are not kept."""
+        if store.key_too_long(key):
+            self.notes.add("info", _LONG_ID, what)
+            return True
+        return False
+
     def _x(self, _table: str, **values) -> None:
         """One row of an OCDS table, as a tuple in :data:`ocds_store.DATA_COLUMNS` order."""
         self.extras[_table].append(tuple(map(values.get, self._cols[_table])))
@@ -863,6 +874,8 @@ class _Mapper:
                  website=_s(cp.get("url")), registered_on=_s(det.get("registeredOn")),
                  status=_s(det.get("status")), province_code=_s(det.get("provinceCode")),
                  parent_vendor_id=parent)
+        if self._long(vid, "parties.identifier"):
+            return
         self._x("ocds_parties", **{
             "table_name": "vendors", "entity_id": vid, "scheme": scheme or None,
             "identifier": ident_id, "party_id": pid, "name": _s(party.get("name"))})
@@ -887,10 +900,11 @@ class _Mapper:
                 province_code=_s(det.get("provinceCode")), commune_code=_s(det.get("communeCode")),
                 school_id=_s(det.get("schoolID")), parent_authority_id=_s(det.get("parentID")))
             ident = _d(party.get("identifier"))
-            self._x("ocds_parties", **{
-                "table_name": "authorities", "entity_id": pid,
-                "scheme": _s(ident.get("scheme")), "identifier": _s(ident.get("id")),
-                "party_id": _s(ref.get("id")), "name": _s(party.get("name"))})
+            if not self._long(pid, "parties.id"):
+                self._x("ocds_parties", **{
+                    "table_name": "authorities", "entity_id": pid,
+                    "scheme": _s(ident.get("scheme")), "identifier": _s(ident.get("id")),
+                    "party_id": _s(ref.get("id")), "name": _s(party.get("name"))})
         return pid
 
     # -- amounts -------------------------------------------------------------------------------
@@ -972,6 +986,8 @@ class _Mapper:
         self.seen_ocids.add(ocid)
         if duplicate:
             self.notes.add("info", _REPEATED_OCID, ocid)
+        # A repeated or too long ocid: its contract rows are quarantined, no OCDS-only row kept.
+        skip = duplicate or self._long(ocid, "ocid")
         marks = rel.get("hocba")
         hocba = isinstance(marks, dict)
         if not hocba:
@@ -1078,18 +1094,18 @@ class _Mapper:
             n.add("unmapped", "tender.numberOfTenderers", repr(ntend))
             ntend = None
         details = rel.get("bids", {}).get("details") if isinstance(rel.get("bids"), dict) else None
-        if not duplicate:
+        if not skip:
             self.extras["ocds_tenders"].append((
                 ocid, _s(rel.get("id")), _s(rel.get("date")), _s(tender.get("id")), status,
                 status_raw, method_raw, pmd, int(ntend) if ntend is not None else None, t_amount,
                 t_cur, _s(tender.get("mainProcurementCategory")), _s(tender.get("awardCriteria")),
                 start, end, buyer_id, entity if has_tender else None, bool(known),
                 isinstance(details, list), row_no))
-        self._bids(ocid, self._arr(details, "bids.details"), parties, row_no, hocba, duplicate,
+        self._bids(ocid, self._arr(details, "bids.details"), parties, row_no, hocba, skip,
                    has_tender)
-        award_vendors = self._awards(ocid, awards, award_status, parties, row_no, hocba, duplicate)
+        award_vendors = self._awards(ocid, awards, award_status, parties, row_no, hocba, skip)
         self._contracts(ocid, rel, awards, award_vendors, buyer_id, parties, row_no, hocba,
-                        duplicate, has_tender)
+                        skip, has_tender)
 
     @staticmethod
     def _dt_value(s: str | None, hocba: bool):
@@ -1112,6 +1128,7 @@ class _Mapper:
             if not isinstance(b, dict):
                 continue
             bid_id = _uniq(_s(b.get("id")) or f"#{j}", seen_ids, j)
+            skip = duplicate or self._long(bid_id, "bids.details.id")
             status, status_raw = _norm_code(_s(b.get("status")), R.BID_STATUS, _BID_SYNONYMS, n,
                                             "bid.status")
             v = b.get("statusDetails")
@@ -1127,7 +1144,7 @@ class _Mapper:
                 pos += 1
                 vid, vn = vendor(t, parties, row_no, hocba)
                 ids.append((vid, vn))
-                if not duplicate:
+                if not skip:
                     tid = _s(t.get("id"))
                     party = parties.get(tid, t) if tid else t
                     tenderer_rows.append((ocid, bid_id, pos, vid, tid, _s(party.get("name"))))
@@ -1147,7 +1164,7 @@ class _Mapper:
                 why = ("no known tenderer" if not known else "consortium" if len(ids) > 1
                        else status or "?")
                 kept_only[why] = kept_only.get(why, 0) + 1
-            if not duplicate:
+            if not skip:
                 bid_rows.append((ocid, bid_id, j, status, status_raw, amount, cur, date, date_raw,
                                  len(known), contract_vendor, row_no))
         for why, k in kept_only.items():
@@ -1166,18 +1183,19 @@ class _Mapper:
         extras = self.extras
         for i, a in enumerate(awards):
             award_id = _uniq(_s(a.get("id")) or f"#{i + 1}", seen_ids, i + 1)
+            skip = duplicate or self._long(award_id, "awards.id")
             amount, cur, _ = self._amount(a.get("value"), "award.value")
             vids = []
             for pos, s in enumerate([x for x in self._arr(a.get("suppliers"), "awards.suppliers")
                                      if isinstance(x, dict)], 1):
                 vid, vn = self._vendor(s, parties, row_no, hocba)
                 vids.append((vid, vn))
-                if not duplicate:
+                if not skip:
                     sid = _s(s.get("id"))
                     party = parties.get(sid, s) if sid else s
                     extras["ocds_award_suppliers"].append(
                         (ocid, award_id, pos, vid, sid, _s(party.get("name"))))
-            if not duplicate:
+            if not skip:
                 items = extras["ocds_award_items"]
                 for pos, it in enumerate([x for x in self._arr(a.get("items"), "awards.items")
                                           if isinstance(x, dict)], 1):
@@ -1188,7 +1206,7 @@ class _Mapper:
             rb = a.get("relatedBids")
             if rb is None and _s(a.get("relatedBid")):
                 rb = [a.get("relatedBid")]
-            if not duplicate:
+            if not skip:
                 extras["ocds_awards"].append((
                     ocid, award_id, i + 1, award_status.get(i), _s(a.get("status")),
                     self._instant(a.get("date"))[0], amount, cur,
@@ -1205,6 +1223,7 @@ class _Mapper:
         seen_ids: set = set()
         for k, c in enumerate(contracts, start=1):
             cid_ocds = _uniq(_s(c.get("id")) or f"#{k}", seen_ids, k)
+            skip = duplicate or self._long(cid_ocds, "contracts.id")
             award_id = _s(c.get("awardID")) or only_award
             if award_id not in award_vendors and only_award is not None:
                 n.add("info", "contract.awardID không khớp award nào; dùng award duy nhất của quy "
@@ -1249,7 +1268,7 @@ class _Mapper:
                 n.add("info", "hợp đồng chỉ lưu trong ocds_contracts (không có đúng một nhà cung "
                               "cấp đã biết) / contracts kept in ocds_contracts only (not exactly "
                               "one known supplier)", why)
-            if not duplicate:
+            if not skip:
                 self.extras["ocds_contracts"].append((
                     ocid, cid_ocds, landed_as, award_id, status, status_raw, amount, cur,
                     value_from if amount is not None else None, signed, row_no))
@@ -1258,6 +1277,9 @@ class _Mapper:
         add_row = self.t["contract_lines"].add_row
         intern = self._intern
         extra = self.extras["ocds_contract_lines"].append
+        if items and (store.key_too_long(contract_id) or store.key_too_long(ocid)):
+            # (the contract's rows are quarantined: key_too_long)
+            extra = lambda row: None      # noqa: E731
         amount_of = self._amount
         units, services = ENUMS["unit"], SERVICES
         for line_no, it in enumerate(items, start=1):

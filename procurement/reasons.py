@@ -49,6 +49,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "dangling_reference": (
         "«{value}» ở cột «{column}» không có trong bảng «{target}» của dữ liệu nhập hay của kho (hoặc dòng đó bị cách ly).",
         "'{value}' in column '{column}' is not in table '{target}' of the input or the store (or that row was quarantined)."),
+    "key_too_long": (
+        "Khoá «{value}» dài {length} byte (UTF-8), vượt giới hạn {limit} byte của một khoá: rút ngắn giá trị ở cột «{column}».",
+        "The key '{value}' is {length} bytes long in UTF-8, over the limit of {limit} bytes for a key: shorten the value in column '{column}'."),
     "duplicate_key": (
         "Khoá «{value}» đã xuất hiện ở dòng {first_row} của cùng tệp; dòng sau bị cách ly.",
         "Key '{value}' already appeared on row {first_row} of the same input; the later row is quarantined."),

@@ -116,6 +116,18 @@ store_meta = Table(
     Column("value", Text, nullable=False),
 )
 
+#: The longest key the store takes, in bytes of UTF-8 (1,000 ASCII characters): a key is in a
+#: B-tree index, and PostgreSQL refuses an index entry beyond 2,704 bytes (the OCDS tables' keys
+#: are two such texts and a number).  A longer key is quarantined (``key_too_long``) on every
+#: store alike.
+MAX_KEY_BYTES = 1000
+
+
+def key_too_long(key: str) -> bool:
+    """Whether ``key`` is over :data:`MAX_KEY_BYTES` (a short text is not encoded)."""
+    return len(key) > MAX_KEY_BYTES // 4 and len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES
+
+
 DEFAULT_DB_URL = "sqlite:///data/hocba.db"
 
 

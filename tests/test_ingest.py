@@ -20,7 +20,7 @@ from procurement.reasons import REASONS
 from procurement.readers import match_header
 from procurement.text import fold
 
-from tests.test_values import CONTRACT_CODES
+from tests.test_values import CONTRACT_CODES, WORKBENCH_CODES
 
 HEAD = "0100109106"          # valid check digit
 BRANCH = "0100109106-001"
@@ -114,6 +114,9 @@ def base(tmp_path: Path, db: str) -> IngestResult:
 # --- one quarantine case per reason code ---------------------------------------------------------
 # (case, table, CSV text, expected first (row, column, reason)); the base input is in the store.
 QUARANTINE_CASES = [
+    ("key_too_long", "schools",
+     "school_id,name,level,province_code,commune_code\n" + "S" * 1001 + ",Trường,primary,01,00004\n",
+     (2, "school_id", "key_too_long")),
     ("missing_required", "schools",
      "school_id,name,level,province_code,commune_code\nS9,,primary,01,00004\n",
      (2, "name", "missing_required")),
@@ -184,7 +187,7 @@ QUARANTINE_CASES = [
 
 
 def test_the_quarantine_cases_cover_every_reason_code():
-    assert {c[3][2] for c in QUARANTINE_CASES} == CONTRACT_CODES == set(REASONS)
+    assert {c[3][2] for c in QUARANTINE_CASES} == CONTRACT_CODES | WORKBENCH_CODES == set(REASONS)
 
 
 @pytest.mark.parametrize("case,table,body,expected", QUARANTINE_CASES,

@@ -557,6 +557,44 @@ def test_a_nul_character_in_a_text_is_replaced_on_both_stores(tmp_path, db_url, 
     assert len(nul) == 1 and nul[0].endswith("(×4)"), nul     # the ocid, the title, two names
 
 
+def test_ids_too_long_for_a_key_are_quarantined_on_both_stores(tmp_path, db_url):
+    """An ocid, a buyer's party id, a bid id of 3,000 characters: beyond what PostgreSQL's
+    B-tree takes (the ingest crashed there, SQLite landed them).  On both stores the contract
+    rows that carry such an id are quarantined as key_too_long (their dependants as dangling
+    references), no OCDS-only row keeps it, and the other releases land."""
+    long_ = "x" * 3000
+    party = {"id": "VN-MST-0101234565", "name": "Công ty A", "roles": ["tenderer", "supplier"],
+             "identifier": {"scheme": "VN-MST", "id": "0101234565"}}
+    rels = [
+        {"ocid": "o-" + long_, "buyer": {"id": "B1", "name": "Buyer"}, "parties": [party],
+         "tender": {"id": "t", "procurementMethod": "open"},
+         "bids": {"details": [{"id": "b1", "status": "valid", "tenderers": [{"id": party["id"]}]}]},
+         "awards": [{"id": "a1", "status": "active", "suppliers": [{"id": party["id"]}]}],
+         "contracts": [{"id": "c1", "awardID": "a1", "value": {"amount": 1, "currency": "VND"},
+                        "items": [{"id": "i1", "quantity": 1}]}]},
+        {"ocid": "o-2", "buyer": {"id": "B-" + long_, "name": "Long Buyer"},
+         "tender": {"id": "t"}},
+        {"ocid": "o-3", "buyer": {"id": "B1", "name": "Buyer"}, "parties": [party],
+         "tender": {"id": "t"},
+         "bids": {"details": [{"id": "b-" + long_, "status": "valid",
+                               "tenderers": [{"id": party["id"]}]}]}},
+    ]
+    r = ingest([str(_write(tmp_path / "r.jsonl", rels))], db_url)
+    assert r.exit_code == 3, r.message
+    reasons = {(q["table"], q["reason"]) for q in r.report["quarantine"]}
+    assert {("tenders", "key_too_long"), ("authorities", "key_too_long"), ("bids", "key_too_long"),
+            ("contracts", "key_too_long"), ("contract_lines", "key_too_long")} <= reasons
+    q = next(q for q in r.report["quarantine"] if q["table"] == "tenders")
+    assert q["column"] == "tender_id" and "3002 byte" in q["reasons"][0]["text_vi"]
+    assert "3002 bytes" in q["reasons"][0]["text_en"]
+    assert _rows(db_url, "tenders", "tender_id") == [("o-3",)]
+    assert _rows(db_url, "bids", "row_key") == [("o-3/0101234565",)]
+    assert _rows(db_url, "ocds_tenders", "ocid") == [("o-2",), ("o-3",)]
+    assert _rows(db_url, "ocds_bids", "ocid") == []
+    assert _rows(db_url, "ocds_parties", "entity_id") == [("0101234565",), ("B1",)]
+    assert any("key_too_long" in w and "(×" in w for w in r.report["warnings"])
+
+
 def test_whole_numbers_beyond_32_bits_are_kept_on_both_stores(tmp_path, db_url):
     """numberOfTenderers 3,000,000,000 and an own export's lineNo of 3,000,000,001 fit the OCDS
     tables' 64-bit columns on PostgreSQL as on SQLite (PostgreSQL's integer is 32-bit)."""

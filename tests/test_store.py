@@ -242,3 +242,33 @@ def test_two_ingests_at_once_take_turns(kind, request, tmp_path):
                            .where(store.contract_tables["schools"].c.row_key == school)).scalar()
     assert olds[0] == old and len(olds) == 2
     assert {olds[1], now} == {f"{old} (X)", f"{old} (Y)"}
+
+
+def test_a_key_too_long_for_the_store_is_quarantined_on_both_stores(db_url, tmp_path):
+    """A school_id of 3,000 characters, a person's name that makes a vendor_people key too long:
+    PostgreSQL's B-tree refuses an index entry beyond 2,704 bytes (the ingest crashed there,
+    SQLite landed it); on both stores the row is quarantined as key_too_long, named on the
+    column that makes it long."""
+    long_id, long_name = "S" * 3000, "Nguyễn Văn " + "Ă" * 600      # 1,215 bytes of UTF-8
+    schools = SCHOOLS + f"{long_id},Trường dài,primary,01,00070,10,x\n"
+    people = ("vendor_id,full_name,role\n0100109106,Nguyễn Văn An,director\n"
+              f"0100109106,{long_name},shareholder\n")
+    deployments = ("school_id,school_year,service,vendor_id,status\n"
+                   f"{long_id},2024-2025,training,0100109106,live\n")
+    src = _write(tmp_path / "in", schools=schools, vendors=VENDORS,
+                 vendor_people=people, deployments=deployments)
+    r = ingest([str(src)], db_url)
+    assert r.exit_code == 3, r.message
+    got = sorted((q["table"], q["column"], q["reason"]) for q in r.report["quarantine"])
+    assert got == [("deployments", "school_id", "key_too_long"),      # its key holds the id too
+                   ("schools", "school_id", "key_too_long"),
+                   ("vendor_people", "full_name", "key_too_long")]
+    eng = store.get_engine(db_url)
+    with eng.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(store.contract_tables["schools"])).scalar() == 2
+        assert conn.execute(select(func.count()).select_from(store.contract_tables["vendor_people"])).scalar() == 1
+    # Just within the limit: 1,000 bytes land.
+    ok = "S" * 1000
+    _write(tmp_path / "in2", schools="school_id,name,level,province_code,commune_code\n"
+                                     f"{ok},Trường,primary,01,00070\n")
+    assert ingest([str(tmp_path / "in2")], db_url).exit_code == 0
