@@ -19,9 +19,11 @@ BARE_CODE = re.compile(
     r"(?<![(\w])(school_management_software|centre_management_software|digital_signature|"
     r"open_bidding|limited_bidding|direct_appointment|competitive_shopping)(?![)\w])")
 
-#: The flags whose explanations write every service and method with its words (the others still
-#: list some codes as they are: CON-*, DEP-SYNC, PRC-DX-GROUND, PRC-SPLIT).
-WORDED = {"PRC-SINGLE", "DEP-COST", "DEP-LOCKIN", "DEP-NOCONTRACT", "DEP-PARENTFEE", "COI-SCHOOL"}
+#: The flags whose explanations write every service and method with its words (the CON flags
+#: name their market by its id, "01/school_management_software/2024-2025", which is the
+#: subject's id an inspector searches for).
+WORDED = {"PRC-SINGLE", "DEP-COST", "DEP-LOCKIN", "DEP-NOCONTRACT", "DEP-PARENTFEE", "COI-SCHOOL",
+          "DEP-SYNC", "PRC-DX-GROUND", "PRC-SPLIT"}
 
 
 @pytest.mark.parametrize("code,case", CASES, ids=[f"{c}: {k['name']}" for c, k in CASES])

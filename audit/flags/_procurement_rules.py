@@ -13,6 +13,7 @@ from ._common import int_en, int_vi
 
 __all__ = ["COMPETITIVE", "DIRECT_AWARD", "contracts_by_tender", "vnd_vi", "vnd_en",
            "truthy", "ratio_vi", "day_vi", "day_en", "one_or_none", "rise_score", "METHOD_VI",
+           "method_en",
            "CATEGORY_VI", "GROUND_VI"]
 
 
@@ -72,6 +73,14 @@ def day_vi(value) -> str:
 def day_en(value) -> str:
     d = to_date(value)
     return d.isoformat() if d else "not given"
+
+
+def method_en(method: str) -> str:
+    """``direct appointment (direct_appointment)``: the reports' English label with the code; an
+    unknown value as it is."""
+    from ..i18n import METHOD
+    pair = METHOD.get(method)
+    return f"{pair[1].lower()} ({method})" if pair else str(method)
 
 
 METHOD_VI = {

@@ -11,7 +11,7 @@ import pandas as pd
 from ..context import fmt_pct, school_year_of
 from ..registry import Hit, flag
 from ._common import compare, exact, int_en, int_vi, least_count, ref, whole_days
-from ._deployment import analyse_directives, deployment_ref, saturating, service_vi
+from ._deployment import analyse_directives, deployment_ref, saturating, service_en, service_vi
 
 ALL = None   # "every service" (the vendor was named by its name)
 
@@ -137,7 +137,7 @@ def compute(ctx, cfg):
                            f"thuộc {where_vi} có triển khai {service_vi(s)} (≥ ngưỡng {min_schools} trường); "
                            f"trong khoảng từ ngày ban hành {first} đến {last} (ngày ban hành + {window} ngày, tính cả hai đầu): " + "; ".join(parts_vi) + "."),
                 detail_en=(f"After directive {did} (issued {first}), in school year {year}, {int_en(nd)} "
-                           f"schools in {where_en} had a pilot/live {s} deployment (≥ threshold "
+                           f"schools in {where_en} had a pilot/live {service_en(s)} deployment (≥ threshold "
                            f"{min_schools} schools); started from the issue date {first} to {last} "
                            f"(issue date + {window} days, both included): " + "; ".join(parts_en) + "."),
                 evidence=[ref("directives", did), ref("authorities", a.issuer_id)] + evidence,

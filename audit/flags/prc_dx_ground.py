@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..registry import Hit, flag
 from ._common import ref
-from ._procurement_rules import (GROUND_VI, METHOD_VI, contracts_by_tender, day_en, day_vi,
+from ._procurement_rules import (GROUND_VI, METHOD_VI, contracts_by_tender, day_en, day_vi, method_en,
                                  ratio_vi, rise_score, vnd_en, vnd_vi)
 
 # Severity by value ÷ reference limit r: `low` when r ≤ 1 (the package could have been a
@@ -73,7 +73,7 @@ def compute(ctx, cfg):
                        f"chỉ định thầu theo giá trị {vnd_vi(row.ref_limit)} ({when_vi}), "
                        f"bằng {ratio_vi(r)} lần hạn mức"
                        + (f"; nhà thầu được chọn: {winner}." if winner else "; chưa có hợp đồng.")),
-            detail_en=(f"Tender {row.tender_id} is a {row.method} on the «{row.ground}» ground "
+            detail_en=(f"Tender {row.tender_id} is a {method_en(row.method)} on the «{row.ground}» ground "
                        f"(rule: ground in {', '.join(grounds)}, any value). Its estimated value "
                        f"{value_en} {cmp_en} the value-limit for direct awards "
                        f"{vnd_en(row.ref_limit)} ({when_en}), {r:.2f}× that limit"

@@ -9,6 +9,7 @@ import pandas as pd
 from ..context import COMPETITIVE
 from ..registry import Hit, flag
 from ._common import least_count, ref, whole_days
+from ._deployment import service_en
 from ._procurement_rules import (CATEGORY_VI, contracts_by_tender, day_en, day_vi, one_or_none,
                                  ratio_vi, rise_score, vnd_en, vnd_vi)
 
@@ -123,9 +124,9 @@ def compute(ctx, cfg):
         all_ids = sorted(by_subject[(entity, vendor)])
         cats = sorted(set(w["category"]))
         extra = len(all_ids) > len(pcs)
-        more_vi = (f" Tổng cộng {len(all_ids)} gói (loại: {', '.join(cats)}) nằm trong ít nhất một "
+        more_vi = (f" Tổng cộng {len(all_ids)} gói (loại: {'; '.join(f'{CATEGORY_VI.get(c, c)} ({c})' for c in cats)}) nằm trong ít nhất một "
                    f"nhóm thỏa điều kiện; tất cả được liệt kê trong bằng chứng." if extra else "")
-        more_en = (f" In all, {len(all_ids)} pieces (categories: {', '.join(cats)}) belong to at "
+        more_en = (f" In all, {len(all_ids)} pieces (categories: {'; '.join(service_en(c) for c in cats)}) belong to at "
                    f"least one qualifying set; all are listed in the evidence." if extra else "")
         evidence = [ref("tenders", x) for x in all_ids]
         for x in all_ids:
@@ -139,7 +140,7 @@ def compute(ctx, cfg):
                        f"kể từ gói đầu tiên), mỗi gói ≤ hạn mức chỉ định thầu của nó: tổng "
                        f"{vnd_vi(total)} > hạn mức cao nhất trong số đó {vnd_vi(top)} "
                        f"({ratio_vi(ratio)} lần). Các gói: {listing_vi}.{more_vi}"),
-            detail_en=(f"Procuring entity {entity} gave {len(pcs)} non-competitive «{cat}» "
+            detail_en=(f"Procuring entity {entity} gave {len(pcs)} non-competitive {service_en(cat)} "
                        f"packages to the same winner {vendor}, published from {day_en(first_day)} "
                        f"to {day_en(last_day)} (within {window_days} days of the first), each ≤ its "
                        f"own direct-award limit: together {vnd_en(total)} > the highest limit "
