@@ -121,6 +121,7 @@ def test_serve_shows_the_explorer_and_a_filter_changes_the_table(audited_store):
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(f"{base}?token={token}")
             page.wait_for_selector(".hocba-findings table", timeout=90_000)
+            assert page.title().startswith("Khám phá phát hiện")    # not the file's name
             assert page.inner_text(".hocba-count").startswith(f"{n_all} phát hiện")
             before = page.inner_text(".hocba-findings")
             page.select_option(".hocba-filter-service select", label="Chữ ký số")
