@@ -241,7 +241,7 @@ class Masker:
         # A name several people hold (an official and a vendor's employee, say) cannot be
         # told apart in a text: it is shown without a pseudonym rather than as one of them.
         shared = "[họ tên đã ẩn]" if self.lang == "vi" else "[name hidden]"
-        names_of: dict[str, set[str]] = {}
+        names_of: dict[str, tuple[set[str], set[str]]] = {}   # key → (pseudonyms, forms)
         for table, kind, id_col, role_col in people:
             df = get(table)
             if df.empty:
@@ -253,7 +253,9 @@ class Masker:
             for name, label in zip(names.tolist(), shown):
                 if isinstance(name, str):
                     for form in (name, fold(name)):
-                        names_of.setdefault(_match_key(form), set()).add(label.split(" — ")[0])
+                        labels, forms = names_of.setdefault(_match_key(form), (set(), set()))
+                        labels.add(label.split(" — ")[0])
+                        forms.add(unicodedata.normalize("NFC", form.strip()))
             if id_col:
                 # The record's own id (a staff number): whoever holds the list could turn the
                 # pseudonym back.  It becomes the pseudonym's code.
@@ -270,9 +272,11 @@ class Masker:
                 dates = pd.to_datetime(df["birth_date"], errors="coerce")
                 columns += [(dates.dt.strftime("%Y-%m-%d"), born), (dates.dt.strftime("%d/%m/%Y"), born)]
             _add_record_major(out, columns)
-        for value in list(out):
-            if len(names_of.get(_match_key(value), ())) > 1:
-                out[value] = shared
+        for labels, forms in names_of.values():
+            if len(labels) > 1:
+                for form in forms:
+                    if form in out:
+                        out[form] = shared
         vendors = get("vendors")
         for rec in vendors.itertuples(index=False):
             if self.is_personal_vendor(rec.vendor_id):
