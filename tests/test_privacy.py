@@ -136,3 +136,21 @@ def test_map_tooltips_speak_the_reports_language(eng):
         lab = Labeller(G, Masker(eng, "public", lang), lang, engine=eng)
         assert status in lab.node_title(G.nodes["vendor:4199639139"])
         assert lab.node_label(G.nodes["finding:x"]) == score
+
+
+def test_a_map_page_heading_shows_no_bidirectional_control():
+    from audit.present.network import _esc
+    assert _esc("Lạc Tiến \u202egnp.exe <b>") == "Lạc Tiến gnp.exe &lt;b&gt;"
+
+
+def test_the_explorer_shows_an_officials_staff_number_as_its_code(eng):
+    """COI-REVOLVING's subject is <official_id>+<vendor_id>: in public the staff number is the
+    official's pseudonym code, as the reports show it."""
+    from audit.present.explorer import FindingsData
+    data = FindingsData.__new__(FindingsData)
+    data.engine, data.privacy, data.lang = eng, "public", "vi"
+    shown = data.subject_label("official_vendor", "CB0002000+4199639139")
+    code = Masker(eng, "public").code("official", "CB0002000")
+    assert shown == f"#{code}+4199639139"
+    data.privacy = "internal"
+    assert data.subject_label("official_vendor", "CB0002000+4199639139") == "CB0002000+4199639139"

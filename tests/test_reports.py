@@ -163,6 +163,21 @@ def test_projection_rate_and_interval():
     assert projection(costs.iloc[0:0], pilot, everyone, None) is None
 
 
+def test_pilot_costs_count_the_parent_fee_per_student():
+    """parent_fee_vnd is per student per year (data-contract.md): a school of 400 students
+    charged 45,000 đ each costs its families 18,000,000 đ a year, not 45,000 đ."""
+    from audit.present.report_pilot import pilot_costs
+    schools = pd.DataFrame({"school_id": ["a", "b"], "in_pilot": [True, True],
+                            "students": [400.0, float("nan")], "province_code": ["86", "86"]})
+    deployments = pd.DataFrame({
+        "school_id": ["a", "b"], "status": ["live", "live"], "school_year": ["2025-2026"] * 2,
+        "service": ["other", "other"], "vendor_id": ["0100109106"] * 2,
+        "budget_cost_vnd": [1_000_000.0, 2_000_000.0], "parent_fee_vnd": [45_000.0, 45_000.0]})
+    c = pilot_costs(schools, deployments, "2025-2026").set_index("school_id")
+    assert c.loc["a", "families"] == 18_000_000 and c.loc["a", "cost"] == 19_000_000
+    assert c.loc["b", "families"] == 0 and c.loc["b", "cost"] == 2_000_000   # students unknown
+
+
 def test_bad_parameters_say_what_to_write(store):
     from audit.present.report_data import ReportError, parse_params
     with pytest.raises(ReportError, match="Atlantis"):

@@ -401,8 +401,22 @@ class FindingsData:
             return subject_id
         text = re.sub(r"\d{12}", lambda m: self.vendor_id_label(m.group(0))
                       if is_personal_tax_code(m.group(0)) else m.group(0), subject_id)
-        return re.sub(r"[^+/]+", lambda m: self.vendor_id_label(m.group(0))
-                      if self.masker.is_personal_vendor(m.group(0)) else m.group(0), text)
+        officials = self._official_ids
+
+        def part(m):
+            v = m.group(0)
+            if v in officials:        # a staff number would turn the pseudonym back
+                return "#" + self.masker.code("official", v)
+            return self.vendor_id_label(v) if self.masker.is_personal_vendor(v) else v
+        return re.sub(r"[^+/]+", part, text)
+
+    @cached_property
+    def _official_ids(self) -> frozenset:
+        """The store's officials' ids (public: shown as their pseudonym's code, as the reports
+        do: audit/privacy.py)."""
+        t = store.contract_tables["officials"]
+        with self.engine.connect() as conn:
+            return frozenset(conn.execute(select(t.c.official_id)).scalars())
 
 
 # --- filtering ---------------------------------------------------------------------------------

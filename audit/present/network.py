@@ -114,6 +114,12 @@ def _num(n, lang: str) -> str:
     return s.replace(",", ".") if lang == "vi" else s
 
 
+def _esc(text) -> str:
+    """Text of the data for the page's HTML: escaped, without bidirectional controls (an
+    unclosed one in a vendor's name would show the rest of a heading reversed)."""
+    return html.escape(without_bidi_controls(str(text)))
+
+
 def _score(v, lang: str) -> str:
     """A decimal number (a risk score, a share) as the reports write it: ``73,3`` (vi) /
     ``73.3`` (en)."""
@@ -788,7 +794,7 @@ def legend_html(view: GR.View, lang: str = "vi") -> str:
     types = [t for t in TYPE_STYLE if any(a.get("type") == t for _, a in V.nodes(data=True))]
     etypes = sorted({e.get("type", k) for _, _, k, e in V.edges(keys=True, data=True)},
                     key=lambda t: list(EDGE_COLOUR).index(t) if t in EDGE_COLOUR else 99)
-    esc = html.escape
+    esc = _esc
     out = [f"<h2>{esc(_pick(('Loại nút', 'Nodes'), lang))}</h2><ul>"]
     for t in types:
         shape, colour, _ = TYPE_STYLE[t]
@@ -819,7 +825,7 @@ def page_html(net, *, title: str, notes: list[str] = (), legend: str = "", lang:
               warning: str | None = None) -> str:
     """One self-contained page: vis-network inlined, the network's data as escaped JSON,
     ``title`` and ``notes`` escaped; ``legend`` is HTML made by :func:`legend_html`."""
-    esc = html.escape
+    esc = _esc
     data = {"nodes": net.nodes, "edges": net.edges, "options": net.options}
     parts = [
         "<!DOCTYPE html>",
@@ -851,7 +857,7 @@ def iframe(page: str, *, height: int = 720, title: str = "") -> str:
     """``page`` as an ``<iframe srcdoc=…>`` (the whole page escaped into the attribute): two
     networks on one report or notebook page stay apart, and the page needs no file beside it."""
     return (f'<div class="hocba-network"><iframe srcdoc="{html.escape(page, quote=True)}" '
-            f'title="{html.escape(title, quote=True)}" style="width:100%;height:{int(height)}px;'
+            f'title="{html.escape(without_bidi_controls(title), quote=True)}" style="width:100%;height:{int(height)}px;'
             f'border:1px solid #ddd" sandbox="allow-scripts"></iframe></div>')
 
 

@@ -46,14 +46,19 @@ def pilot_year(schools: pd.DataFrame, deployments: pd.DataFrame, school_year: st
 
 def pilot_costs(schools: pd.DataFrame, deployments: pd.DataFrame, year: str | None) -> pd.DataFrame:
     """One row per active deployment of a pilot school in ``year``: school, students, service,
-    vendor, budget, families, cost (budget + families)."""
+    vendor, budget, families, cost (budget + families).
+
+    ``families`` is what the school's families pay in the year: ``parent_fee_vnd`` is *per
+    student per year* (data-contract.md), so it is multiplied by the school's students, as
+    DEP-PARENTFEE does; a school whose students are unknown adds nothing to it."""
     pilot = schools[schools["in_pilot"].fillna(False)]
     d = deployments[deployments["school_id"].isin(set(pilot["school_id"])) & deployments["status"].isin(ACTIVE)]
     if year:
         d = d[d["school_year"] == year]
-    d = d.assign(budget=d["budget_cost_vnd"].fillna(0), families=d["parent_fee_vnd"].fillna(0))
-    d = d.assign(cost=d["budget"] + d["families"],
-                 students=d["school_id"].map(dict(zip(pilot["school_id"], pilot["students"]))),
+    students = d["school_id"].map(dict(zip(pilot["school_id"], pilot["students"])))
+    d = d.assign(budget=d["budget_cost_vnd"].fillna(0),
+                 families=(d["parent_fee_vnd"].fillna(0) * students.fillna(0)).astype("float64"))
+    d = d.assign(cost=d["budget"] + d["families"], students=students,
                  province_code=d["school_id"].map(dict(zip(pilot["school_id"], pilot["province_code"]))))
     return d[["school_id", "province_code", "students", "service", "vendor_id", "budget", "families", "cost"]]
 
