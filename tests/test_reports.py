@@ -293,6 +293,8 @@ def test_pilot_evaluation_report(store):
     for s in ("sec-coverage", "sec-costs", "sec-projection", "sec-method"):
         assert f'href="#{s}"' in html
     assert "Projected yearly cost" in html and "95%" in html
+    # the store holds some provinces only: the projection says it is not the national cost
+    assert "so the total below is not the national cost" in html
     assert Path(res.run_dir).parent.name == "pilot_evaluation-national"
     assert "<svg" in html  # charts drawn inline
 

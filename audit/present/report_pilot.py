@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from procurement.geo import province_name
+from procurement.geo import province_name, provinces
 
 from ..context import ACTIVE
 from . import report as R
@@ -225,6 +225,17 @@ class PilotReport(InspectionReport):
             return R.join(*parts, R.para(L("no_pilot")), label="projection")
         money = lambda v: R.fmt_vnd_short(v, self.lang)  # noqa: E731
         parts.append(R.para(L("projection_text", year=p.year or "—", n=self._fmt_int(BOOTSTRAP))))
+        n_prov = len(p.by_province)
+        if n_prov < len(provinces()):
+            # The projection covers the provinces whose schools are in the store, not the nation.
+            parts.append(R.para(L.pick(
+                f"Phạm vi: dự báo chỉ tính cho {n_prov}/{len(provinces())} tỉnh có dữ liệu trường học "
+                f"trong kho ({self._fmt_int(p.by_province['students'].sum())} học sinh); các tỉnh "
+                f"còn lại chưa được tính, nên tổng dưới đây không phải chi phí toàn quốc.",
+                f"Scope: the projection covers only the {n_prov} of {len(provinces())} provinces "
+                f"whose schools are in the store ({self._fmt_int(p.by_province['students'].sum())} "
+                f"students); the others are not counted, so the total below is not the national "
+                f"cost.")))
         parts.append(R.figures([(L("per_student"), self._fmt_vnd(p.rate)),
                                 (f'{L("per_student")} — {L("low")}', self._fmt_vnd(p.rate_low)),
                                 (f'{L("per_student")} — {L("high")}', self._fmt_vnd(p.rate_high)),
@@ -244,12 +255,14 @@ class PilotReport(InspectionReport):
     def method(self) -> R.Block:
         L = self.L
         text = L.pick(
-            "Chi phí của một trường thí điểm là tổng chi từ ngân sách và khoản thu từ phụ huynh của các lượt "
+            "Chi phí của một trường thí điểm là tổng chi từ ngân sách và khoản thu từ phụ huynh (mức thu mỗi "
+            "học sinh mỗi năm nhân số học sinh của trường) của các lượt "
             "triển khai đang hoạt động (thí điểm hoặc chính thức) trong năm học. Chi phí mỗi học sinh là tổng "
             "chi phí của mọi trường thí điểm chia cho tổng số học sinh của các trường đó. Khoảng tin cậy: lấy "
             f"mẫu lại có hoàn lại các trường thí điểm {BOOTSTRAP} lần (hạt giống cố định), lấy phân vị 2,5% và "
             "97,5%. Số học sinh từng tỉnh lấy từ bảng trường học trong kho; tỉnh chưa có dữ liệu không được tính.",
-            "A pilot school's cost is the budget spending plus the fees charged to families of its active "
+            "A pilot school's cost is the budget spending plus the fees charged to families (the fee per "
+            "student per year times the school's students) of its active "
             "(pilot or live) deployments in the school year. The cost per student is the cost of every pilot "
             "school divided by their students. Interval: the pilot schools resampled with replacement "
             f"{BOOTSTRAP} times (fixed seed), 2.5th and 97.5th percentiles. Each province's students come "
