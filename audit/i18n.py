@@ -47,6 +47,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "sec_appendix": ("Phụ lục: các vấn đề chất lượng dữ liệu", "Appendix: data-quality problems"),
     "sec_coverage": ("Độ bao phủ của thí điểm", "Pilot coverage"),
     "sec_costs": ("Chi phí theo dịch vụ và nhà cung cấp", "Costs by service and vendor"),
+    "sec_milestones": ("Tiến độ các mốc triển khai", "Roll-out milestones"),
     "sec_projection": ("Dự báo chi phí hằng năm khi triển khai toàn quốc",
                        "Projected yearly cost of a national roll-out"),
     "sec_method": ("Phương pháp", "Method"),
@@ -216,6 +217,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "low": ("Cận dưới 95%", "95% low"),
     "high": ("Cận trên 95%", "95% high"),
     "total": ("Tổng cộng", "Total"),
+    "no_students": ("Các trường thí điểm có chi phí nhưng chưa có số học sinh trong kho, nên không tính "
+                    "được chi phí mỗi học sinh và dự báo. Hãy nhập cột students của bảng trường học.",
+                    "The pilot schools have costs but no student numbers in the store, so no cost per "
+                    "student or projection can be computed. Fill in the schools table's students "
+                    "column."),
     "no_pilot": ("Không có trường thí điểm có chi phí trong phạm vi này; không dự báo được.",
                  "No pilot school with costs in this scope; no projection possible."),
     "projection_chart": ("Chi phí dự kiến mỗi năm theo tỉnh (khoảng 95%)",

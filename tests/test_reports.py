@@ -178,6 +178,17 @@ def test_pilot_costs_count_the_parent_fee_per_student():
     assert c.loc["b", "families"] == 0 and c.loc["b", "cost"] == 2_000_000   # students unknown
 
 
+def test_unknown_students_stay_unknown():
+    """A service whose schools' students are all unknown has unknown students and cost per
+    student, not 0 students."""
+    from audit.present.report_pilot import by_service_vendor
+    costs = pd.DataFrame({"school_id": ["a", "b"], "service": ["other", "other"],
+                          "students": [float("nan")] * 2, "budget": [1.0, 2.0],
+                          "families": [0.0, 0.0], "cost": [1.0, 2.0]})
+    row = by_service_vendor(costs, ["service"]).iloc[0]
+    assert pd.isna(row["students"]) and pd.isna(row["per_student"]) and row["cost"] == 3.0
+
+
 def test_bad_parameters_say_what_to_write(store):
     from audit.present.report_data import ReportError, parse_params
     with pytest.raises(ReportError, match="Atlantis"):
@@ -290,11 +301,12 @@ def test_pilot_evaluation_report(store):
     res = render_report("pilot_evaluation", db_url=store["url"], lang="en", out_html=out,
                         archive_dir=store["tmp"] / "archive")
     html = out.read_text(encoding="utf-8")
-    for s in ("sec-coverage", "sec-costs", "sec-projection", "sec-method"):
+    for s in ("sec-coverage", "sec-milestones", "sec-costs", "sec-projection", "sec-method"):
         assert f'href="#{s}"' in html
     assert "Projected yearly cost" in html and "95%" in html
     # the store holds some provinces only: the projection says it is not the national cost
     assert "so the total below is not the national cost" in html
+    assert "Steering committee set up" in html and "Late (days)" in html    # the milestones
     assert Path(res.run_dir).parent.name == "pilot_evaluation-national"
     assert "<svg" in html  # charts drawn inline
 

@@ -598,11 +598,18 @@ class InspectionReport:
                               pct=self._pct(c["pilot"] / c["total"] if c["total"] else 0),
                               issued=self._fmt_int(c["issued"]), signed=self._fmt_int(c["signed"]),
                               spct=self._pct(c["signed"] / c["issued"] if c["issued"] else 0))))
+        parts += self._milestone_parts()
+        return R.join(*parts, label="governance")
+
+    def _milestone_parts(self) -> list:
+        """The pilot's milestones (Kế hoạch 213/KH-BGDĐT) of the scope: due, done, days late
+        (to the run's as_of date, else today, while not done), document."""
+        L = self.L
         ms = self.d.frames.pilot_milestones
         if self.d.province:
             ms = ms[ms["province_code"] == self.d.province]
         if ms.empty:
-            return R.join(*parts, R.para(L("no_milestones")), label="governance")
+            return [R.para(L("no_milestones"))]
         as_of = pd.Timestamp(self.d.run.get("as_of") or dt.date.today())
         order = list(ENUMS["milestone"])
         rows = []
@@ -620,8 +627,7 @@ class InspectionReport:
                 ("late", L("late_days"), self._fmt_int, "num"), ("doc", L("document_ref"))]
         if not self.d.province:
             cols.insert(0, ("province", L("province")))
-        parts.append(R.table(rows, cols, max_rows=250, more_text=lambda n, t: L("first_n", n=n, total=t)))
-        return R.join(*parts, label="governance")
+        return [R.table(rows, cols, max_rows=250, more_text=lambda n, t: L("first_n", n=n, total=t))]
 
     # --- appendix -------------------------------------------------------------------------------
     def _is_company(self, value) -> bool:

@@ -71,7 +71,9 @@ def by_service_vendor(costs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     g = costs.groupby(keys)
     out = g.agg(schools=("school_id", "nunique"), budget=("budget", "sum"), families=("families", "sum"),
                 cost=("cost", "sum")).reset_index()
-    served = costs.drop_duplicates(keys + ["school_id"]).groupby(keys)["students"].sum().rename("students")
+    # min_count: a group whose schools' students are all unknown has unknown students, not 0
+    served = costs.drop_duplicates(keys + ["school_id"]).groupby(keys)["students"].sum(
+        min_count=1).rename("students")
     out = out.merge(served.reset_index(), on=keys)
     out["per_school"] = out["cost"] / out["schools"]
     out["per_student"] = out["cost"] / out["students"].where(out["students"] > 0)
@@ -123,7 +125,7 @@ def projection(costs: pd.DataFrame, pilot_schools: pd.DataFrame, all_schools: pd
 class PilotReport(InspectionReport):
     """The pilot evaluation of one province (or the nation)."""
 
-    SECTIONS = ("coverage_section", "costs", "projection", "method")
+    SECTIONS = ("coverage_section", "milestones", "costs", "projection", "method")
 
     @classmethod
     def load(cls, db_url: str = "", *, province: str = "", school_year: str = "", lang: str = "vi",
@@ -168,7 +170,7 @@ class PilotReport(InspectionReport):
         issued = float(d["records_total"].sum())
         signed = float(d["records_signed"].sum())
         parts.append(R.figures([(L("n_schools"), self._fmt_int(len(s))), (L("pilot_schools"), self._fmt_int(pilot_total)),
-                                (L("pilot_share"), self._pct(pilot_total / len(s) if len(s) else 0)),
+                                (L("pilot_share"), self._pct(pilot_total / len(s)) if len(s) else "—"),
                                 (L("records_total"), self._fmt_int(issued)), (L("records_signed"), self._fmt_int(signed)),
                                 (L("signed_pct"), self._pct(signed / issued) if issued else "—"),
                                 (L("school_year"), year or "—")]))
@@ -180,6 +182,12 @@ class PilotReport(InspectionReport):
                                     ("signed_pct", L("signed_pct"), self._pct, "num")],
                              max_rows=40, more_text=lambda n, t: L("first_n", n=n, total=t)))
         return R.join(*parts, label="coverage")
+
+    def milestones(self) -> R.Block:
+        """How the pilot was managed: its milestones, due and done (the inspection report's
+        table, without its coverage paragraph, which the coverage section already gives)."""
+        return R.join(R.section(self.L("sec_milestones"), "milestones"), *self._milestone_parts(),
+                      label="milestones")
 
     def costs(self) -> R.Block:
         L = self.L
@@ -222,7 +230,9 @@ class PilotReport(InspectionReport):
         parts = [R.section(L("sec_projection"), "projection")]
         p = self.projection_result()
         if p is None:
-            return R.join(*parts, R.para(L("no_pilot")), label="projection")
+            unknown = not self.costs_frame.empty      # costs, but no pilot school's students
+            return R.join(*parts, R.para(L("no_students" if unknown else "no_pilot")),
+                          label="projection")
         money = lambda v: R.fmt_vnd_short(v, self.lang)  # noqa: E731
         parts.append(R.para(L("projection_text", year=p.year or "—", n=self._fmt_int(BOOTSTRAP))))
         n_prov = len(p.by_province)
