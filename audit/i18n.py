@@ -71,7 +71,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "n_findings": ("Số phát hiện", "Findings"),
     "n_high": ("Phát hiện mức cao", "High-severity findings"),
     "n_confirmed": ("Đã xác nhận", "Confirmed"),
-    "parent_fees_total": ("Tổng khoản thu từ phụ huynh", "Total fees charged to families"),
+    "parent_fees_total": ("Tổng thu từ phụ huynh mỗi năm", "Fees charged to families per year"),
     "province_risk": ("Điểm rủi ro của tỉnh", "Province risk score"),
     "top_findings": ("Các phát hiện điểm cao nhất", "Highest-scoring findings"),
     "risk_top": ("Đối tượng rủi ro cao nhất", "Highest-risk parties"),
@@ -155,9 +155,9 @@ LABELS: dict[str, tuple[str, str]] = {
     # --- deployments -----------------------------------------------------------------------
     "deployments": ("Lượt triển khai", "Deployments"),
     "budget_cost": ("Chi từ ngân sách", "Paid from the budget"),
-    "parent_fee": ("Thu từ phụ huynh", "Charged to families"),
+    "parent_fee": ("Thu từ phụ huynh mỗi năm", "Charged to families per year"),
     "schools_charging": ("Số trường thu tiền phụ huynh", "Schools charging families"),
-    "fee_per_student": ("Thu bình quân mỗi học sinh", "Mean fee per student"),
+    "fee_per_student": ("Mức thu mỗi học sinh mỗi năm", "Fee per student per year"),
     "status": ("Trạng thái", "Status"),
     "fees_text": ("{n} trường thu tổng cộng {total} từ phụ huynh cho các dịch vụ Học bạ số. Chỉ thị của Bộ "
                   "nghiêm cấm thu tiền phụ huynh để chi trả phần mềm quản lý trường học và chữ ký số.",

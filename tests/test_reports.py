@@ -215,6 +215,12 @@ def test_sections_in_python_without_jupyter(store):
     assert not mk.empty and mk["hhi"].between(0, 10000 * 2).all()
     cases = [f for f in stored.d.findings if f.code.startswith("COI")]
     assert cases and all(" → " in stored.coi_path(f) for f in cases)
+    # families' yearly fees: the fee per student per year × the school's students
+    dep, sch = stored.deployments, stored.schools
+    expected = (dep["parent_fee_vnd"].fillna(0)
+                * dep["school_id"].map(dict(zip(sch["school_id"], sch["students"]))).fillna(0)).sum()
+    assert expected > dep["parent_fee_vnd"].sum() > 0
+    assert k["parent_fees"] == pytest.approx(expected)
 
 
 # --- rendered reports ---------------------------------------------------------------------------
@@ -238,7 +244,10 @@ def test_public_report_is_one_offline_page_with_every_section(store, public_repo
     assert "Content-Security-Policy" in html
     # Hostile text is text.
     assert "<img src=x" not in html
-    assert "Công ty &lt;img src=x onerror=alert(1)&gt; Số" in html
+    # the vendor given that name is shown, as text: in a table (HTML-escaped) or in the map's
+    # data (JSON-escaped inside the frame)
+    assert ("Công ty &lt;img src=x onerror=alert(1)&gt; Số" in html
+            or "Công ty \\u003cimg src=x onerror=alert(1)\\u003e Số" in html)
     assert 'class="hocba-table hocba-findings"' in html
 
 

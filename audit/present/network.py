@@ -329,7 +329,9 @@ class Labeller:
             if e.get("budget_cost_vnd"):
                 lines.append(self.pick("Chi ngân sách: ", "Budget cost: ") + _money(e["budget_cost_vnd"], L))
             if e.get("parent_fee_vnd"):
-                lines.append(self.pick("Thu phụ huynh: ", "Parent fees: ") + _money(e["parent_fee_vnd"], L))
+                lines.append(self.pick("Thu phụ huynh mỗi học sinh mỗi năm (cộng các lượt): ",
+                                       "Parent fee per student per year (deployments added): ")
+                             + _money(e["parent_fee_vnd"], L))
         elif t == "serves_agg":
             lines.append(self.pick("Số trường: ", "Schools: ") + _num(e.get("schools") or 0, L))
             for service, n in (e.get("services") or {}).items():

@@ -237,17 +237,38 @@ def details(summary: str, body: "Block | str") -> str:
 _PALETTE = ("#1f5f8b", "#c2571a", "#3b8f4d", "#8a4fa3", "#b8912f", "#4e7f9e", "#a63d40", "#6b6b6b")
 
 
+_AXIS_H = 38          # room under a chart for its value axis and the axis's title
+
+
+def _axis(x0: float, plot_w: float, y: float, top: float, value_text: Callable[[float], str],
+          label: str | None) -> str:
+    """A value axis under a chart: its line, ticks at 0, half and the top with their values,
+    and its title (what is measured, in which unit)."""
+    out = [f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + plot_w:.1f}" y2="{y:.1f}" stroke="#555"/>']
+    for f in (0.0, 0.5, 1.0):
+        x = x0 + plot_w * f
+        out.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x:.1f}" y2="{y + 4:.1f}" stroke="#555"/>'
+                   f'<text x="{x:.1f}" y="{y + 15:.1f}" text-anchor="middle" font-size="11">'
+                   f'{esc(value_text(top * f))}</text>')
+    if label:
+        out.append(f'<text x="{x0 + plot_w / 2:.1f}" y="{y + 31:.1f}" text-anchor="middle" '
+                   f'font-size="12">{esc(label)}</text>')
+    return "".join(out)
+
+
 def bar_chart(items: Sequence[tuple[str, float]], *, title: str, value_text: Callable[[float], str] = str,
               width: int = 720, bar_height: int = 22, max_value: float | None = None,
-              color: str = _PALETTE[0]) -> Block:
-    """A horizontal bar chart as inline SVG: one bar per (label, value)."""
+              color: str = _PALETTE[0], axis: str | None = None) -> Block:
+    """A horizontal bar chart as inline SVG: one bar per (label, value), with a value axis
+    titled ``axis`` (what the bars measure and its unit) under it."""
     items = [(str(k), float(v)) for k, v in items if v is not None and not pd.isna(v)]
     if not items:
         return Block("")
     label_w, value_w, pad = 260, 130, 6
     top = max(max_value or 0, max(v for _, v in items)) or 1.0
     plot_w = width - label_w - value_w
-    h = len(items) * (bar_height + pad) + pad
+    bars_h = len(items) * (bar_height + pad) + pad
+    h = bars_h + _AXIS_H
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="hocba-chart" role="img" width="{width}" '
              f'height="{h}" viewBox="0 0 {width} {h}"><title>{esc(title)}</title>']
     for i, (label, v) in enumerate(items):
@@ -258,6 +279,7 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, value_text: Cal
                      f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{color}">'
                      f'<title>{esc(label)}: {esc(value_text(v))}</title></rect>'
                      f'<text x="{label_w + w + 4:.1f}" y="{y + bar_height * 0.7:.1f}">{esc(value_text(v))}</text>')
+    parts.append(_axis(label_w, plot_w, bars_h, top, value_text, axis))
     parts.append("</svg>")
     return Block(f'<figure class="hocba-figure">{"".join(parts)}<figcaption>{esc(title)}</figcaption></figure>')
 
@@ -291,15 +313,18 @@ def stacked_share_chart(groups: Sequence[tuple[str, Sequence[tuple[str, float]]]
 
 
 def interval_chart(items: Sequence[tuple[str, float, float, float]], *, title: str,
-                   value_text: Callable[[float], str] = str, width: int = 720, row: int = 20) -> Block:
-    """Point and interval per row: (label, value, low, high)."""
+                   value_text: Callable[[float], str] = str, width: int = 720, row: int = 20,
+                   axis: str | None = None) -> Block:
+    """Point and interval per row: (label, value, low, high), the interval's ends written in
+    the point's tooltip, and a value axis titled ``axis`` under it."""
     items = [i for i in items if not any(pd.isna(x) for x in i[1:])]
     if not items:
         return Block("")
     label_w, value_w, pad = 220, 140, 6
     top = max(i[3] for i in items) or 1.0
     plot_w = width - label_w - value_w
-    h = len(items) * (row + pad) + pad
+    rows_h = len(items) * (row + pad) + pad
+    h = rows_h + _AXIS_H
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="hocba-chart" role="img" width="{width}" '
              f'height="{h}" viewBox="0 0 {width} {h}"><title>{esc(title)}</title>']
     for i, (label, v, lo, hi) in enumerate(items):
@@ -308,8 +333,10 @@ def interval_chart(items: Sequence[tuple[str, float, float, float]], *, title: s
         parts.append(f'<text x="{label_w - 6}" y="{y + 4:.1f}" text-anchor="end">{esc(label)}</text>'
                      f'<line x1="{x0:.1f}" y1="{y:.1f}" x2="{x1:.1f}" y2="{y:.1f}" stroke="{_PALETTE[0]}" '
                      f'stroke-width="3"/><circle cx="{xv:.1f}" cy="{y:.1f}" r="5" fill="{_PALETTE[1]}">'
-                     f'<title>{esc(label)}: {esc(value_text(v))}</title></circle>'
+                     f'<title>{esc(label)}: {esc(value_text(v))} ({esc(value_text(lo))} – '
+                     f'{esc(value_text(hi))})</title></circle>'
                      f'<text x="{x1 + 6:.1f}" y="{y + 4:.1f}">{esc(value_text(v))}</text>')
+    parts.append(_axis(label_w, plot_w, rows_h, top, value_text, axis))
     parts.append("</svg>")
     return Block(f'<figure class="hocba-figure">{"".join(parts)}<figcaption>{esc(title)}</figcaption></figure>')
 

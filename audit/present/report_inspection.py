@@ -210,7 +210,10 @@ class InspectionReport:
             "vendors": dep["vendor_id"].nunique(), "findings": len(f),
             "high": sum(x.severity == "high" for x in f),
             "confirmed": sum(x.review_status == "confirmed" for x in f),
-            "parent_fees": float(dep["parent_fee_vnd"].sum()), "province_risk": prov_risk,
+            # per student per year (data-contract.md) × the school's students
+            "parent_fees": float((dep["parent_fee_vnd"].fillna(0) * dep["school_id"].map(
+                dict(zip(s["school_id"], s["students"]))).fillna(0)).sum()),
+            "province_risk": prov_risk,
         }
 
     def summary(self) -> R.Block:
@@ -537,7 +540,8 @@ class InspectionReport:
                                   ("value", L("value"), self._fmt_vnd, "num"),
                                   ("share", L("value_share"), self._pct, "num")]))
         parts.append(R.bar_chart([(L.enum("method", r.method), r.value) for r in by.itertuples()],
-                                 title=L("methods_chart"), value_text=lambda v: R.fmt_vnd_short(v, self.lang)))
+                                 title=L("methods_chart"), value_text=lambda v: R.fmt_vnd_short(v, self.lang),
+                                 axis=L.pick("Giá trị gói thầu (đồng)", "Tender value (VND)")))
         cat = t.groupby("category").agg(tenders=("tender_id", "size"), value=("value", "sum")).reset_index()
         parts.append(R.table(cat.sort_values("value", ascending=False),
                              [("category", L("category"), lambda v: L.enum("service", v)),
@@ -552,9 +556,14 @@ class InspectionReport:
         d = self.deployments
         if d.empty:
             return R.join(*parts, R.para(L("no_deployments")))
+        # parent_fee_vnd is per student per year (data-contract.md): what families pay in a
+        # year is the fee × the school's students (unknown students: nothing counted).
+        students = dict(zip(self.schools["school_id"], self.schools["students"]))
+        d = d.assign(fees_year=(d["parent_fee_vnd"].fillna(0)
+                                * d["school_id"].map(students).fillna(0)).astype("float64"))
         by = d.groupby(["service", "status"]).agg(
             deployments=("school_id", "size"), schools=("school_id", "nunique"),
-            budget=("budget_cost_vnd", "sum"), fees=("parent_fee_vnd", "sum")).reset_index()
+            budget=("budget_cost_vnd", "sum"), fees=("fees_year", "sum")).reset_index()
         parts.append(R.table(by, [("service", L("service"), lambda v: L.enum("service", v)),
                                   ("status", L("status"), lambda v: L.enum("deployment_status", v)),
                                   ("deployments", L("deployments"), self._fmt_int, "num"),
@@ -566,20 +575,22 @@ class InspectionReport:
             parts.append(R.para(L("no_fees")))
             return R.join(*parts, label="deployments")
         parts.append(R.para(L("fees_text", n=self._fmt_int(fees["school_id"].nunique()),
-                              total=self._fmt_vnd(fees["parent_fee_vnd"].sum()))))
-        fs = fees.groupby("service")["parent_fee_vnd"].sum().sort_values(ascending=False)
+                              total=self._fmt_vnd(fees["fees_year"].sum()))))
+        fs = fees.groupby("service")["fees_year"].sum().sort_values(ascending=False)
         parts.append(R.bar_chart([(L.enum("service", k), v) for k, v in fs.items()], title=L("fees_chart"),
-                                 value_text=lambda v: R.fmt_vnd_short(v, self.lang), color="#a63d40"))
+                                 value_text=lambda v: R.fmt_vnd_short(v, self.lang), color="#a63d40",
+                                 axis=L.pick("Thu từ phụ huynh mỗi năm (đồng)",
+                                             "Charged to families per year (VND)")))
         names = dict(zip(self.schools["school_id"], self.schools["name"]))
-        students = dict(zip(self.schools["school_id"], self.schools["students"]))
-        top = fees.groupby(["school_id", "school_year", "service", "vendor_id"])["parent_fee_vnd"].sum().reset_index()
+        top = fees.groupby(["school_id", "school_year", "service", "vendor_id"]).agg(
+            fees_year=("fees_year", "sum"), per_student=("parent_fee_vnd", "sum")).reset_index()
         top["school"] = top["school_id"].map(names)
-        top["per_student"] = top["parent_fee_vnd"] / top["school_id"].map(students)
         top["vendor"] = top["vendor_id"].map(self.vendor)
-        top = top.sort_values("parent_fee_vnd", ascending=False)
+        top = top.sort_values(["fees_year", "per_student"], ascending=False)
         parts.append(R.table(top, [("school", L.enum("subject_type", "school")), ("school_year", L("school_year")),
                                    ("service", L("service"), lambda v: L.enum("service", v)),
-                                   ("vendor", L("vendor")), ("parent_fee_vnd", L("parent_fee"), self._fmt_vnd, "num"),
+                                   ("vendor", L("vendor")),
+                                   ("fees_year", L("parent_fee"), self._fmt_vnd, "num"),
                                    ("per_student", L("fee_per_student"), self._fmt_vnd, "num")],
                              max_rows=30, more_text=lambda n, t: L("first_n", n=n, total=t)))
         return R.join(*parts, label="deployments")

@@ -204,7 +204,9 @@ class PilotReport(InspectionReport):
         parts.append(R.subheading(L("service")))
         parts.append(R.table(svc, [("service", L("service"), lambda v: L.enum("service", v))] + cols))
         parts.append(R.bar_chart([(L.enum("service", r.service), r.per_student) for r in svc.itertuples()],
-                                 title=L("cost_chart"), value_text=money))
+                                 title=L("cost_chart"), value_text=money,
+                                 axis=L.pick("Chi phí mỗi học sinh mỗi năm (đồng)",
+                                             "Cost per student per year (VND)")))
         ven = by_service_vendor(c, ["service", "vendor_id"])
         ven["vendor"] = ven["vendor_id"].map(self.vendor)
         parts.append(R.subheading(L("vendor")))
@@ -259,7 +261,9 @@ class PilotReport(InspectionReport):
                               ("projected", L("projected"), self._fmt_vnd, "num"),
                               ("low", L("low"), self._fmt_vnd, "num"), ("high", L("high"), self._fmt_vnd, "num")]))
         parts.append(R.interval_chart([(r.province, r.projected, r.low, r.high) for r in rows.itertuples()],
-                                      title=L("projection_chart"), value_text=money))
+                                      title=L("projection_chart"), value_text=money,
+                                      axis=L.pick("Chi phí dự báo mỗi năm, khoảng tin cậy 95% (đồng)",
+                                                  "Projected cost per year, 95% interval (VND)")))
         return R.join(*parts, label="projection")
 
     def method(self) -> R.Block:
