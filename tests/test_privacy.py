@@ -154,3 +154,21 @@ def test_the_explorer_shows_an_officials_staff_number_as_its_code(eng):
     assert shown == f"#{code}+4199639139"
     data.privacy = "internal"
     assert data.subject_label("official_vendor", "CB0002000+4199639139") == "CB0002000+4199639139"
+
+
+def test_a_map_reuses_the_callers_masker(eng, monkeypatch):
+    """A report or the explorer hands its masker to the map: the store's personal values are
+    gathered once (at national scale, seconds per map), not again for every map."""
+    from audit.present import network
+    given = Masker(eng, "public", "vi")
+    made = []
+
+    class Counting(Masker):
+        def __init__(self, *a, **k):
+            made.append(a)
+            super().__init__(*a, **k)
+    monkeypatch.setattr(network, "Masker", Counting)
+    network.map_page(engine=eng, masker=given, findings=[])
+    assert made == []
+    network.map_page(engine=eng, masker=given, findings=[], lang="en")    # another language
+    assert len(made) == 1

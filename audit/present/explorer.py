@@ -370,7 +370,8 @@ class FindingsData:
             return _identity
         with self._scrub_lock:
             if self._scrubber is None:
-                self._scrubber = FastScrubber(self.masker._replacements)
+                # the masker's own: the network pane's map masks with the same one
+                self._scrubber = self.masker._scrubber
             return self._scrubber
 
     def warm(self) -> threading.Thread | None:
@@ -912,7 +913,8 @@ class Explorer:
             return None
         try:
             with self._network_lock:  # one graph build at a time (see warm)
-                return _call_embed(embed, self.engine, f, self.privacy, self.lang)
+                return _call_embed(embed, self.engine, f, self.privacy, self.lang,
+                                   masker=self.data.masker)
         except Exception as e:  # noqa: BLE001 - another module's failure, shown, not fatal
             self.network_error = f"{type(e).__name__}: {e}"
             return None
@@ -968,12 +970,14 @@ def _show(v) -> str:
     return str(v)
 
 
-def _call_embed(embed, engine: Engine, f: dict, privacy: str, lang: str) -> str | None:
-    """Call the supplier map's ``embed`` for the finding's subject (see ``network_focus``)."""
+def _call_embed(embed, engine: Engine, f: dict, privacy: str, lang: str,
+                masker: Masker | None = None) -> str | None:
+    """Call the supplier map's ``embed`` for the finding's subject (see ``network_focus``),
+    with the explorer's masker (its personal values gathered once, not at every click)."""
     focus = network_focus(f)
     if focus is None:
         return None
-    return embed(engine, focus=focus, privacy=privacy, lang=lang)
+    return embed(engine, focus=focus, privacy=privacy, lang=lang, masker=masker)
 
 
 def network_focus(f: dict) -> str | None:

@@ -1026,7 +1026,7 @@ def cached_graph(eng, province=None, school_year=None, service=None) -> nx.Multi
 
 
 def map_page(db=None, *, engine=None, graph: nx.MultiDiGraph | None = None,
-             findings: list | None = None, **kw) -> NetworkHTML:
+             findings: list | None = None, masker: Masker | None = None, **kw) -> NetworkHTML:
     """The supplier map of the store as one page.  ``db``: a URL or an Engine.  Keywords:
     ``province``, ``school_year``, ``service``, ``focus`` (``vendor:ID`` | ``official:ID`` |
     ``school:ID``), ``hops``, ``privacy`` (``public`` | ``internal``), ``lang`` (``vi`` |
@@ -1034,8 +1034,10 @@ def map_page(db=None, *, engine=None, graph: nx.MultiDiGraph | None = None,
     — see :class:`MapRequest`.
 
     ``graph``: a graph already built for the same scope; ``findings``: the findings to show
-    (default: the latest stored audit run).  Raises :class:`MapError` when the focus is not in
-    the scope."""
+    (default: the latest stored audit run); ``masker``: the caller's (a report's, the
+    explorer's) when it has one for the same privacy and language, so that the store's
+    personal values are gathered once.  Raises :class:`MapError` when the focus is not in the
+    scope."""
     import time
     from procurement import store
     req = MapRequest(**kw)
@@ -1064,7 +1066,8 @@ def map_page(db=None, *, engine=None, graph: nx.MultiDiGraph | None = None,
         raise MapError(f"không có «{req.focus}» trong kho dữ liệu; kiểm tra mã",
                        f"«{req.focus}» is not in the store; check the id") from None
     t2 = time.perf_counter()
-    masker = Masker(eng, req.privacy, req.lang)
+    if masker is None or masker.public != (req.privacy == "public") or masker.lang != req.lang:
+        masker = Masker(eng, req.privacy, req.lang)
     out = render_view(G, view, masker, req, engine=eng, synthetic=store.is_synthetic(eng))
     t3 = time.perf_counter()
     req.timings.update(graph=t1 - t0, view=t2 - t1, render=t3 - t2)

@@ -375,7 +375,7 @@ class InspectionReport:
         if embed is None:
             return R.join(head, R.placeholder(L("sec_map"), L("map_missing")), label="map")
         out = embed(engine=self.d.engine, province=self.d.province, school_year=self.d.school_year,
-                    privacy=self.d.privacy, lang=self.lang, findings=self.d.findings)
+                    privacy=self.d.privacy, lang=self.lang, findings=self.d.findings, masker=self.m)
         html_text = out._repr_html_() if hasattr(out, "_repr_html_") else str(out)
         return R.join(head, R.Block(f'<div class="hocba-map">{js_safe_breaks(html_text)}</div>'), label="map")
 
