@@ -259,7 +259,7 @@ class Masker:
             if id_col:
                 # The record's own id (a staff number): whoever holds the list could turn the
                 # pseudonym back.  It becomes the pseudonym's code.
-                for rid, kind_code in zip(rids.tolist(), shown):
+                for rid in rids.tolist():
                     if isinstance(rid, str) and len(rid.strip()) >= 3:
                         out.setdefault(rid.strip(), "#" + self.code(kind, rid))
             # Each record's values in this order, the first record to hold a value naming it:
