@@ -190,6 +190,42 @@ def _open(path: Path):
         raise _unreadable(path, f"{type(e).__name__}: {e}") from None
 
 
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _formulas_without_result(path: Path, part: str | None, limit: int = 5) -> tuple[int, list[str]]:
+    """Cells of the sheet stored at ``part`` of the workbook that hold a formula with no saved
+    result (a workbook written by a program that does not compute formulas, openpyxl among
+    them): their number and the first ``limit`` as ``C4 =G3*2``.  Reading the workbook's cached
+    values, such a cell is empty: a figure the sheet shows would be lost without a word."""
+    import zipfile
+    from xml.etree.ElementTree import iterparse
+    if not part:
+        return 0, []
+    try:
+        with zipfile.ZipFile(path) as z:
+            with z.open(part) as f:
+                if b"<f" not in f.read():          # most sheets: no formula at all
+                    return 0, []
+            n, shown = 0, []
+            with z.open(part) as f:
+                for _, el in iterparse(f):
+                    if el.tag != _NS + "c":
+                        continue
+                    formula, value = el.find(_NS + "f"), el.find(_NS + "v")
+                    # No result: no <v>, or an empty one on a number cell (a formula whose
+                    # result is the empty text is stored t="str" with an empty <v>).
+                    if formula is not None and (value is None or (
+                            not (value.text or "").strip() and el.get("t") in (None, "n"))):
+                        n += 1
+                        if len(shown) < limit:
+                            shown.append(f"{el.get('r', '?')} ={formula.text or '…'}")
+                    el.clear()
+            return n, shown
+    except (KeyError, zipfile.BadZipFile, OSError, SyntaxError):
+        return 0, []          # the sheet itself is read (and judged) by openpyxl
+
+
 def read_workbook(path: Path) -> SourceData:
     """Read one ``.xlsx`` workbook: one :class:`RawTable` per sheet named after a table."""
     path = Path(path)
@@ -213,6 +249,16 @@ def read_workbook(path: Path) -> SourceData:
                     f"được đọc / table '{table}' already came from sheet '{seen[table]}'; both "
                     f"sheets are read")
             seen.setdefault(table, sheet)
+            n, cells = _formulas_without_result(path, getattr(ws, "_worksheet_path", None))
+            if n:
+                raise UnreadableInput(
+                    f"{source}: {n} ô có công thức nhưng chưa có kết quả được lưu ({', '.join(cells)}"
+                    f"{', …' if n > len(cells) else ''}); tệp được ghi bởi một chương trình không "
+                    f"tính công thức. Hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi nhập lại. / "
+                    f"{n} cells hold a formula with no saved result ({', '.join(cells)}"
+                    f"{', …' if n > len(cells) else ''}); the file was written by a program that "
+                    f"does not compute formulas. Open it in Excel or LibreOffice, save it, and "
+                    f"ingest it again.")
             # The dimension written in a sheet may be wrong (some tools write "A1"); openpyxl
             # would then cut the rows short, so it is ignored and every row is read.
             ws.reset_dimensions()

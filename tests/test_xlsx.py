@@ -471,3 +471,52 @@ def test_letterhead_above_the_header_and_percent_cells(tmp_path):
     assert t.row_numbers == [10, 11, 12]
     assert t.data["share_pct"] == [60.0, 12.5, 40]
     assert t.unknown_columns == []
+
+
+def _with_cached(path: Path, out: Path, cells: dict[str, str]) -> None:
+    """``path`` rewritten with a saved result for formula cells (as Excel writes them):
+    ``cells`` maps a cell reference to its ``<c>`` element's new text."""
+    import re
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                text = data.decode("utf-8")
+                for ref, new in cells.items():
+                    text = re.sub(rf'<c r="{ref}"[^>]*>.*?</c>', new, text, count=1)
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+
+
+def test_a_formula_without_a_saved_result_is_said_not_read_as_empty(tmp_path):
+    """openpyxl (and other programs) write formulas without computing them: read for its cached
+    value such a cell is empty, and a figure the sheet shows would be lost silently.  The
+    workbook is unreadable (exit 4) with the cells named; saved by Excel, it reads."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "schools"
+    ws.append(["school_id", "name", "level", "province_code", "students"])
+    ws.append(["S1", "Trường Một", "primary", "01", 420])
+    ws.append(["S2", '=B2&" - cơ sở 2"', "primary", "01", "=E2*2"])
+    plain = tmp_path / "formulas.xlsx"
+    wb.save(plain)
+    with pytest.raises(UnreadableInput) as e:
+        read_workbook(plain)
+    text = str(e.value)
+    assert "B3 =B2&\" - cơ sở 2\"" in text and "E3 =E2*2" in text and "2 cells" in text
+    assert "LibreOffice" in text
+    # The same workbook as Excel saves it: each formula with its result (a text result is
+    # stored t="str"; an empty one too).
+    saved = tmp_path / "saved.xlsx"
+    _with_cached(plain, saved, {
+        "B3": '<c r="B3" t="str"><f>B2&amp;" - cơ sở 2"</f><v>Trường Một - cơ sở 2</v></c>',
+        "E3": '<c r="E3"><f>E2*2</f><v>840</v></c>'})
+    t = read_workbook(saved).tables[0]
+    rows = {r["school_id"]: r for r in map(t.raw_row, range(len(t)))}
+    assert rows["S2"]["name"] == "Trường Một - cơ sở 2" and rows["S2"]["students"] == 840
+    empty = tmp_path / "empty-result.xlsx"
+    _with_cached(plain, empty, {
+        "B3": '<c r="B3" t="str"><f>IF(1,"","")</f><v></v></c>',
+        "E3": '<c r="E3"><f>E2*2</f><v>840</v></c>'})
+    t = read_workbook(empty)            # an empty text result is a result
+    assert len(t.tables[0]) == 2
