@@ -145,6 +145,9 @@ def column_note(table: Table, col: Column) -> str:
     if col.name in table.key:
         vi.append("Thuộc khoá của bảng.")
         en.append("Part of the table's key.")
+    if not vi:          # an optional free-text column: say so rather than show a bare dash
+        vi.append("Không bắt buộc; văn bản tự do.")
+        en.append("Optional; free text.")
     return " ".join(vi) + "\n—\n" + " ".join(en)
 
 

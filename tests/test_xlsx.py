@@ -520,3 +520,11 @@ def test_a_formula_without_a_saved_result_is_said_not_read_as_empty(tmp_path):
         "E3": '<c r="E3"><f>E2*2</f><v>840</v></c>'})
     t = read_workbook(empty)            # an empty text result is a result
     assert len(t.tables[0]) == 2
+
+
+def test_every_column_note_says_something_in_both_languages():
+    from procurement.template import column_note
+    for name, spec in TABLES.items():
+        for col in spec.columns:
+            vi, en = column_note(spec, col).split("\n—\n")
+            assert vi.strip() and en.strip(), (name, col.name)
