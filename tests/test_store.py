@@ -58,27 +58,12 @@ def test_a_new_store_opened_by_several_processes_at_once(kind, request, tmp_path
     """Four processes open the same new store at the same moment, three times: each creates or
     finds the schema (PostgreSQL failed on pg_type's unique index, SQLite on "table already
     exists")."""
-    root = str(Path(__file__).resolve().parent.parent)
     for attempt in range(3):
         if kind == "sqlite":
             url = f"sqlite:///{tmp_path}/new{attempt}.db"
         else:
             url = request.getfixturevalue("pg_server").new_database()
-        go = tmp_path / f"go{attempt}"
-        procs = [subprocess.Popen([sys.executable, "-c", OPEN_WHEN_TOLD, url, str(go), root],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(4)]
-        try:
-            for p in procs:
-                assert p.stdout.readline().strip() == "ready", p.communicate()[1][-2000:]
-            go.touch()
-            for p in procs:
-                _, err = p.communicate(timeout=120)
-                assert p.returncode == 0, err[-2000:]
-        finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.kill()
+        _at_once(OPEN_WHEN_TOLD, [[url]] * 4, tmp_path / f"go{attempt}", timeout=120)
         eng = store.get_engine(url)
         assert {"schools", "audit_runs", "reviews", "ocds_tenders"} <= set(inspect(eng).get_table_names())
         store.dispose_engines()
@@ -178,26 +163,35 @@ print(json.dumps({"exit": r.exit_code, "tables": r.report["tables"]}))
 """
 
 
-def _ingests_at_once(url: str, sources: list[Path], go: Path) -> list[dict]:
-    import json
+def _at_once(script: str, argvs: list[list[str]], go: Path, timeout: int) -> list[str]:
+    """Run ``script`` in one fresh interpreter per ``argvs`` item (its arguments, then ``go`` and
+    the project's root): once every one has printed "ready", create ``go`` so that they go on at
+    the same moment; return what each printed after, each having exited 0."""
     root = str(Path(__file__).resolve().parent.parent)
-    procs = [subprocess.Popen([sys.executable, "-c", INGEST_WHEN_TOLD, url, str(src), str(go), root],
+    procs = [subprocess.Popen([sys.executable, "-c", script, *argv, str(go), root],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for src in sources]
+             for argv in argvs]
     out = []
     try:
         for p in procs:
             assert p.stdout.readline().strip() == "ready", p.communicate()[1][-2000:]
         go.touch()
         for p in procs:
-            stdout, err = p.communicate(timeout=300)
+            stdout, err = p.communicate(timeout=timeout)
             assert p.returncode == 0, err[-3000:]
-            out.append(json.loads(stdout.strip().splitlines()[-1]))
+            out.append(stdout)
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
     return out
+
+
+def _ingests_at_once(url: str, sources: list[Path], go: Path) -> list[dict]:
+    import json
+    return [json.loads(stdout.strip().splitlines()[-1])
+            for stdout in _at_once(INGEST_WHEN_TOLD, [[url, str(src)] for src in sources], go,
+                                   timeout=300)]
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
