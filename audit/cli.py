@@ -71,6 +71,42 @@ def add_db(p):
                    "the store's SQLAlchemy URL (default: $HOCBA_DB, else sqlite:///data/hocba.db)")
 
 
+def add_scope(p, *, province: bool = True, selects: bool = False) -> None:
+    """``--province`` (unless ``province`` is false) and ``--school-year``: what a command
+    covers; with ``selects``, which of the computed findings it writes."""
+    if selects:
+        vi, en = "phát hiện nào được ghi", "which findings are written"
+        prov = f"mã hoặc tên tỉnh: {vi} / province code or name: {en}"
+        year = f"ví dụ / e.g. 2024-2025: {vi} / {en}"
+    else:
+        prov = "mã hoặc tên tỉnh (mặc định cả nước) / province code or name (default: the whole country)"
+        year = "ví dụ / e.g. 2024-2025 (mặc định mọi năm học / default: every school year)"
+    if province:
+        p.add_argument("--province", help=prov)
+    p.add_argument("--school-year", help=year)
+
+
+def add_edition(p) -> None:
+    """``--lang`` and ``--privacy`` of what a person reads: a report, a map, the explorer."""
+    p.add_argument("--lang", choices=["vi", "en"], default="vi",
+                   help="ngôn ngữ / language (mặc định / default: vi)")
+    p.add_argument("--privacy", choices=["public", "internal"], default="public",
+                   help="public (mặc định): người chỉ hiện theo vai trò và bí danh, dữ liệu cá nhân "
+                        "bị che; internal: đầy đủ, cho thanh tra viên / public (default): people by "
+                        "role and pseudonym, personal data masked; internal: everything, for "
+                        "inspectors")
+
+
+def add_settings(p) -> None:
+    p.add_argument("--settings", help="tệp TOML thay ngưỡng của audit/settings/default.toml / a "
+                                      "TOML file overriding audit/settings/default.toml")
+
+
+def add_archive(p) -> None:
+    p.add_argument("--archive", help="thư mục lưu trữ các lần chạy (mặc định reports/) / folder "
+                                     "of the run archives (default: reports/)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     argparse._ = _help_words            # the help page's headings, Vietnamese first
     parser = _Parser(prog="hocba-audit", description="Công cụ thanh tra, kiểm toán học bạ số / Học bạ số audit workbench")
@@ -124,12 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "lần chạy. / Compute every flag of the catalogue over the store, write "
                     "findings.csv and findings.json, store the run.")
     add_db(p)
-    p.add_argument("--province", help="mã hoặc tên tỉnh: phát hiện nào được ghi / province code "
-                                      "or name: which findings are written")
-    p.add_argument("--school-year", help="ví dụ / e.g. 2024-2025: phát hiện nào được ghi / which "
-                                         "findings are written")
-    p.add_argument("--settings", help="tệp TOML thay ngưỡng của audit/settings/default.toml / a "
-                                      "TOML file overriding audit/settings/default.toml")
+    add_scope(p, selects=True)
+    add_settings(p)
     p.add_argument("--as-of", help="YYYY-MM-DD: ngày xét (mặc định as_of của cấu hình, nếu không có thì hôm "
                         "nay) / the date of the audit (default: the settings' as_of, else today)")
     p.add_argument("--out", required=True, help="thư mục ghi findings.csv, findings.json / folder "

@@ -12,7 +12,7 @@ interest finding.  The page opens offline; nothing is fetched.  See docs/map.md.
 """
 from __future__ import annotations
 
-from .cli import add_db
+from .cli import add_db, add_edition, add_scope
 
 import sys
 from pathlib import Path
@@ -29,23 +29,16 @@ def add_parser(subparsers) -> None:
         description="Bản đồ nhà cung cấp: một trang mạng lưới tương tác, mở được khi không có "
                     "mạng. / The supplier map as one interactive network page that opens offline.")
     add_db(p)
-    p.add_argument("--province", help="mã hoặc tên tỉnh (mặc định cả nước) / province code or name "
-                        "(default: the whole country)")
-    p.add_argument("--school-year", help="ví dụ / e.g. 2024-2025 (mặc định mọi năm học / default: every "
-                        "school year)")
+    add_scope(p)
+    add_edition(p)
     p.add_argument("--focus", help="vendor:ID | official:ID | school:ID — mạng lưới quanh đối tượng này / "
                         "the network around it")
     p.add_argument("--hops", type=int, default=2, help="số bước tính từ --focus (mặc định 2) / steps out from --focus (default 2)")
-    p.add_argument("--privacy", choices=["public", "internal"], default="public",
-                   help="public (mặc định): người chỉ hiện theo vai trò và bí danh; internal: tên "
-                        "thật / public (default): people by role and pseudonym; internal: names")
     p.add_argument("--view", choices=["auto", "supplier", "focus", "coi"], default="auto",
                    help="auto (mặc định): focus khi có --focus, nếu không thì supplier; coi: các "
                         "đường xung đột lợi ích / auto (default): focus when --focus is given, else "
                         "supplier; coi: the conflict-of-interest paths")
     p.add_argument("--service", choices=list(SERVICES), help="chỉ một dịch vụ / one service only")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi",
-                   help="ngôn ngữ / language (mặc định / default: vi)")
     p.add_argument("--max-nodes", type=int, default=None,
                    help="vẽ tối đa số nút này (mặc định 1500), phần còn lại được gộp / draw at "
                         "most this many nodes (default 1500); the rest are aggregated")

@@ -10,7 +10,7 @@ parameters, the input hashes and the code version (see :mod:`audit.reporting`).
 """
 from __future__ import annotations
 
-from .cli import add_db
+from .cli import add_archive, add_db, add_edition, add_scope, add_settings
 
 import sys
 
@@ -28,22 +28,12 @@ def add_parser(subparsers) -> None:
     add_db(p)
     p.add_argument("--notebook", choices=NOTEBOOKS, default="inspection",
                    help="sổ báo cáo / the report notebook (mặc định / default: inspection)")
-    p.add_argument("--province", help="mã hoặc tên tỉnh (mặc định cả nước) / province code or name "
-                                      "(default: the whole nation)")
-    p.add_argument("--school-year", help="ví dụ / e.g. 2024-2025 (mặc định mọi năm học / "
-                                         "default: every school year)")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi",
-                   help="ngôn ngữ / language (mặc định / default: vi)")
-    p.add_argument("--privacy", choices=["public", "internal"], default="public",
-                   help="public (mặc định): che dữ liệu cá nhân; internal: đầy đủ, cho thanh tra "
-                        "viên / public (default): personal data masked; internal: everything, for "
-                        "inspectors")
-    p.add_argument("--settings", help="tệp TOML thay ngưỡng của audit/settings/default.toml / a "
-                                      "TOML file overriding audit/settings/default.toml")
+    add_scope(p)
+    add_edition(p)
+    add_settings(p)
+    add_archive(p)
     p.add_argument("--run-id", help="báo cáo một lần chạy đã lưu thay vì tính lại / report a "
                                     "stored audit run instead of computing a new one")
-    p.add_argument("--archive", help="thư mục lưu trữ các lần chạy (mặc định reports/) / folder "
-                                     "of the run archives (default: reports/)")
     p.add_argument("--out", required=True, help="tệp HTML cần ghi / the HTML file to write")
 
 

@@ -9,7 +9,7 @@ exit status is then 1.  See docs/scheduling.md for cron and Airflow.
 """
 from __future__ import annotations
 
-from .cli import add_db
+from .cli import add_archive, add_db, add_edition, add_scope
 
 import sys
 
@@ -27,15 +27,9 @@ def add_parser(subparsers) -> None:
                         "with schools) or codes/names P,P")
     p.add_argument("--jobs", type=int, default=1, help="số báo cáo lập cùng lúc (tiến trình) / reports made at the same time "
                         "(processes)")
-    p.add_argument("--school-year", help="ví dụ / e.g. 2024-2025 (mặc định mọi năm học / "
-                                         "default: every school year)")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi",
-                   help="ngôn ngữ / language (mặc định / default: vi)")
-    p.add_argument("--privacy", choices=["public", "internal"], default="public",
-                   help="public (mặc định): che dữ liệu cá nhân; internal: đầy đủ / public "
-                        "(default): personal data masked; internal: everything")
-    p.add_argument("--archive", help="thư mục lưu trữ các lần chạy (mặc định reports/) / folder "
-                                     "of the run archives (default: reports/)")
+    add_scope(p, province=False)
+    add_edition(p)
+    add_archive(p)
     p.add_argument("--no-progress", action="store_true",
                    help="không hiện thanh tiến độ / no progress bar")
     p.add_argument("--out", required=True, help="thư mục ghi các báo cáo và index.html / folder "

@@ -9,7 +9,7 @@ machine nor another user of this one can open it.
 """
 from __future__ import annotations
 
-from .cli import add_db
+from .cli import add_db, add_edition
 
 import os
 import secrets
@@ -35,11 +35,7 @@ def add_parser(subparsers) -> None:
                     "Serve the findings explorer as a web app on 127.0.0.1 (Voilà).")
     add_db(p)
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"cổng / port (mặc định / default {DEFAULT_PORT})")
-    p.add_argument("--privacy", choices=["public", "internal"], default="public",
-                   help="public (mặc định): người chỉ hiện theo vai trò và bí danh; internal: đầy "
-                        "đủ / public (default): people by role and pseudonym; internal: everything")
-    p.add_argument("--lang", choices=["vi", "en"], default="vi",
-                   help="ngôn ngữ / language (mặc định / default: vi)")
+    add_edition(p)
     p.add_argument("--token", default=None,
                    help="mã truy cập (mặc định: một mã ngẫu nhiên mới, in trong địa chỉ) / the access "
                         "token (default: a new random one, printed in the address)")
