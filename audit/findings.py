@@ -12,9 +12,9 @@ from json.encoder import encode_basestring
 from operator import attrgetter
 from pathlib import Path
 
-from sqlalchemy import JSON, Column, DateTime, Float, Integer, String, Table, Text, select, text
+from sqlalchemy import JSON, Column, DateTime, Float, Integer, String, Table, Text, select
 
-from procurement.store import insert_rows, metadata
+from procurement.store import insert_rows, metadata, take_turns
 
 CSV_COLUMNS = ["finding_id", "code", "subject_type", "subject_id", "province_code", "school_year",
                "severity", "score", "title_vi", "title_en", "detail_vi", "detail_en", "evidence",
@@ -258,7 +258,7 @@ def store_run(conn, run: dict, findings: list[Finding], not_computed: list[dict]
     so that two runs made in the same second still come in the order they were made."""
     when = created_at or dt.datetime.fromisoformat(run["created_at"])
     base = dict(run.get("params") or {})
-    _lock_runs(conn)
+    take_turns(conn, "RN")    # the id checked below is still free when inserted
     n = 0
     while conn.execute(select(audit_runs.c.run_id).where(
             audit_runs.c.run_id == run["run_id"])).first() is not None:
@@ -271,21 +271,6 @@ def store_run(conn, run: dict, findings: list[Finding], not_computed: list[dict]
         settings=run["settings"], inputs=run["inputs"], params=run.get("params"),
         not_computed=not_computed, risk=risk, review_head=run.get("review_head")))
     _insert_findings(conn, run["run_id"], findings)
-
-
-# pg_advisory_xact_lock takes one bigint: a fixed number for "the audit runs" ("hocbaRN").
-_PG_RUNS_LOCK_KEY = 0x686F63626152_4E
-
-
-def _lock_runs(conn) -> None:
-    """Serialise the writers of runs for the rest of this transaction, so that the run id
-    checked is still free when it is inserted (two ``flags`` at once)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_RUNS_LOCK_KEY})
-    elif conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
-        # The write lock before the read: a deferred transaction that read the ids could not
-        # write once another writer got there first.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 _STORED = tuple(c.name for c in stored_findings.columns)

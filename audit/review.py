@@ -25,17 +25,14 @@ import json
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, select, text,
-                        type_coerce, update)
+from sqlalchemy import Column, DateTime, Integer, String, Table, Text, select, type_coerce, update
 from sqlalchemy.engine import Connection, Engine
 
-from procurement.store import metadata, store_meta
+from procurement.store import metadata, store_meta, take_turns
 
 STATUSES = ("new", "under_review", "confirmed", "dismissed")
 GENESIS = "0" * 64
 HEAD_KEY = "review_head"
-# pg_advisory_xact_lock takes one bigint: a fixed number for "the review chain" ("hocbaRV").
-_PG_LOCK_KEY = 0x686F63626152_56
 
 STATUS_LABELS = {
     "new": ("Mới", "New"),
@@ -123,12 +120,8 @@ def finding_exists(conn: Connection, finding_id: str) -> bool:
 
 def _lock(conn: Connection) -> None:
     """Serialise writers of the chain for the rest of this transaction."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    elif conn.dialect.name == "sqlite":
-        # Take the write lock before reading the head: a deferred transaction would read,
-        # then fail to upgrade when another writer got there first.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if conn.dialect.name in ("postgresql", "sqlite"):
+        take_turns(conn, "RV")      # before the head is read
     else:  # other databases: lock the table the portable way
         conn.execute(select(reviews.c.seq).order_by(reviews.c.seq.desc()).limit(1).with_for_update())
 

@@ -28,7 +28,7 @@ import operator
 from operator import itemgetter
 from typing import Iterable
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import ocds_store  # noqa: F401  (registers the OCDS tables in the schema)
@@ -43,9 +43,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2, 3
 
 #: The OCDS hooks are wired in (procurement/ocds_wiring.py then does nothing).
 OCDS_HOOKS = True
-
-#: pg_advisory_xact_lock takes one bigint: a fixed number for "the ingests" ("hocbaIN").
-_PG_INGEST_LOCK_KEY = 0x686F63626149_4E
 
 _STR_OR_NONE = {str, type(None)}
 #: The tables some column refers to (a reference resolves against their keys).
@@ -599,10 +596,9 @@ def _land_all(eng: Engine, inputs: list[SourceData], command, strict, show, _fai
     ingest_id = None
     try:
         with eng.begin() as conn, store.bulk_cache(conn):
-            if conn.dialect.name == "postgresql":
-                # Ingests take turns, as SQLite's single writer makes them: the stored keys and
-                # hashes read below are those of every ingest committed before this one.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_INGEST_LOCK_KEY})
+            # Ingests take turns on PostgreSQL, as SQLite's single writer makes them: the stored
+            # keys and hashes read below are those of every ingest committed before this one.
+            store.take_turns(conn, "IN", sqlite=False)
             ingest_id = conn.execute(store.ingest_runs.insert().values(
                 started_at=now, command=command, strict=strict)).inserted_primary_key[0]
             landed_rows = 0

@@ -288,8 +288,19 @@ def dispose_engines() -> None:
     _SCHEMA_SIZE.clear()
 
 
-# pg_advisory_xact_lock takes one bigint: a fixed number for "the schema" ("hocbaSC").
-_PG_SCHEMA_LOCK_KEY = 0x686F63626153_43
+def take_turns(conn, job: str, *, sqlite: bool = True) -> None:
+    """Serialise the writers of one ``job`` (two letters: ``IN`` ingests, ``RN`` audit runs,
+    ``RV`` the review chain, ``SC`` the schema) for the rest of ``conn``'s transaction, so that
+    what a writer reads before it writes is still true when it writes.  PostgreSQL: an
+    advisory lock on the number spelled by "hocba" and ``job``; SQLite (unless ``sqlite`` is
+    false): the write lock, ``BEGIN IMMEDIATE``, when no transaction has begun yet — a deferred
+    one that has read could not write once another writer got there first."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(b"hocba" + job.encode("ascii"), "big")
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    elif sqlite and conn.dialect.name == "sqlite" \
+            and not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -298,12 +309,9 @@ def ensure_schema(engine: Engine) -> None:
     the schema is committed; SQLite: the write lock, ``BEGIN IMMEDIATE``, taken only when
     something is missing), and the later one finds what the earlier one made."""
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_SCHEMA_LOCK_KEY})
-        elif conn.dialect.name == "sqlite" and _incomplete(conn) \
-                and not conn.connection.driver_connection.in_transaction:
-            # (not on every start: a long ingest holds the write lock)
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # SQLite: not on every start, only when something is missing (a long ingest holds the
+        # write lock).
+        take_turns(conn, "SC", sqlite=conn.dialect.name == "sqlite" and _incomplete(conn))
         _upgrade(conn)
 
 
