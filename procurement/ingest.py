@@ -621,7 +621,7 @@ def _land_all(eng: Engine, inputs: list[SourceData], command, strict, show, _fai
                 for name in TABLE_ORDER:
                     for rt in by_table.get(name, ()):
                         # A large OCDS file comes in chunks, read back one at a time.
-                        more, stream = getattr(rt, "more", False), getattr(rt, "stream", None)
+                        more = getattr(rt, "more", False)
                         if hasattr(rt, "load"):
                             rt = rt.load()
                         # OCDS rows carry their own (relaxed) declaration of the table.

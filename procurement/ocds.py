@@ -592,10 +592,9 @@ class _SpooledTable:
     """One spooled chunk of a contract table: its length now, its rows on :meth:`load`."""
 
     def __init__(self, spool: _RowSpool, file: str, offset: int, spec: Table, source: str,
-                 n: int, stream: str):
+                 n: int):
         self.spool, self.file, self.offset = spool, file, offset
         self.spec, self.table, self.source, self.n = spec, spec.name, source, n
-        self.stream = stream          # the rows it is a chunk of (keys are checked across them)
         self.more = True
 
     def __len__(self) -> int:
@@ -605,7 +604,7 @@ class _SpooledTable:
         rows = _TableRows(self.spec)
         rows.cols, rows.row_numbers = self.spool.at(self.file, self.offset)
         rt = rows.raw_table(self.source)
-        rt.stream, rt.more = self.stream, self.more
+        rt.more = self.more
         return rt
 
 
@@ -1314,8 +1313,8 @@ class _Mapper:
 
     # -- the result ----------------------------------------------------------------------------
     def tables(self, source: str) -> list:
-        """The raw tables, in order; a spooled table comes as its chunks (each marked with its
-        ``stream``, and ``more`` when another chunk of the stream follows)."""
+        """The raw tables, in order; a spooled table comes as its chunks (each marked ``more``
+        when another chunk of the same rows follows)."""
         out = []
         for name in ("authorities", "vendors", "tenders", "bids", "contracts", "contract_lines"):
             for stream, group in ((name, self.t), (f"{name}.foreign", self.f)):
@@ -1323,12 +1322,12 @@ class _Mapper:
                     continue
                 # Spooled by this process, or by the two that read the halves of the file.
                 chunks = [_SpooledTable(self.row_spool, p + stream, off, group[name].spec, source,
-                                        n, stream)
+                                        n)
                           for p in self.parts for off, n in self.spooled.get(p + stream, ())]
                 out += chunks
                 if len(group[name]):
                     rt = group[name].raw_table(source)
-                    rt.stream, rt.more = stream, False
+                    rt.more = False
                     out.append(rt)
                 elif chunks:
                     chunks[-1].more = False

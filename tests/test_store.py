@@ -1,10 +1,8 @@
 """The store on both back ends: schema creation is repeatable, ingest behaves the same."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest

@@ -28,7 +28,6 @@ import datetime as dt
 import html
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
