@@ -315,35 +315,29 @@ _READS_A_STORE = frozenset({"flags", "map", "report", "run", "review", "diff", "
                             "serve"})
 
 
-def _missing_sqlite_file(db: str | None) -> Path | None:
+def _store_file(db: str | None) -> Path | None:
+    """The SQLite file the store's URL names (None: another database, in memory, or a URL the
+    command itself will call invalid)."""
     from sqlalchemy.exc import ArgumentError
 
     from procurement.store import resolve_db_url, sqlite_file
     try:
-        path = sqlite_file(resolve_db_url(db))
-    except ArgumentError:
-        return None                        # said by the command itself
-    return None if path is None or path.exists() else path
-
-
-def _not_sqlite(db: str | None) -> Path | None:
-    """The store's SQLite file when it is there but is not a SQLite database (an empty file is
-    one: SQLite makes it a database on first use)."""
-    from sqlalchemy.exc import ArgumentError
-
-    from procurement.store import resolve_db_url, sqlite_file
-    try:
-        path = sqlite_file(resolve_db_url(db))
+        return sqlite_file(resolve_db_url(db))
     except ArgumentError:
         return None
-    if path is None or not path.is_file():
-        return None
+
+
+def _not_sqlite(path: Path) -> bool:
+    """Whether the file at ``path`` is there but is not a SQLite database (an empty file is one:
+    SQLite makes it a database on first use)."""
+    if not path.is_file():
+        return False
     try:
         with open(path, "rb") as f:
             head = f.read(16)
     except OSError:
-        return None                        # said by the command, with the reason
-    return path if head and head != b"SQLite format 3\x00" else None
+        return False                       # said by the command, with the reason
+    return bool(head) and head != b"SQLite format 3\x00"
 
 
 #: Options whose values are paths: any bytes a file system allows.  Every other text option
@@ -375,15 +369,16 @@ def main(argv: list[str] | None = None) -> int:
               f"UTF-8 / {option} holds bytes that are not UTF-8; set the terminal's encoding to "
               f"UTF-8.", file=sys.stderr)
         return EXIT_USAGE
-    if args.command in _READS_A_STORE and (missing := _missing_sqlite_file(getattr(args, "db", None))):
-        print(f"Không có cơ sở dữ liệu ở {missing}: hãy kiểm tra --db (hoặc HOCBA_DB), hoặc nhập "
-              f"dữ liệu trước bằng «hocba-audit ingest THƯ_MỤC --db …» / no database at {missing}: "
+    path = _store_file(args.db) if hasattr(args, "db") else None
+    if path is not None and args.command in _READS_A_STORE and not path.exists():
+        print(f"Không có cơ sở dữ liệu ở {path}: hãy kiểm tra --db (hoặc HOCBA_DB), hoặc nhập "
+              f"dữ liệu trước bằng «hocba-audit ingest THƯ_MỤC --db …» / no database at {path}: "
               f"check --db (or HOCBA_DB), or ingest data first with 'hocba-audit ingest FOLDER "
               f"--db …'.", file=sys.stderr)
         return EXIT_USAGE
-    if hasattr(args, "db") and (bad_file := _not_sqlite(args.db)):
-        print(f"{bad_file} không phải là cơ sở dữ liệu SQLite: hãy kiểm tra --db (hoặc HOCBA_DB) / "
-              f"{bad_file} is not a SQLite database: check --db (or HOCBA_DB).", file=sys.stderr)
+    if path is not None and _not_sqlite(path):
+        print(f"{path} không phải là cơ sở dữ liệu SQLite: hãy kiểm tra --db (hoặc HOCBA_DB) / "
+              f"{path} is not a SQLite database: check --db (or HOCBA_DB).", file=sys.stderr)
         return EXIT_USAGE
     handlers = dict(COMMANDS)
     for module in _command_modules():
