@@ -60,6 +60,14 @@ def parse_params(province: str | None, school_year: str | None, lang: str, priva
     return code, year
 
 
+def families_per_year(deployments: pd.DataFrame, schools: pd.DataFrame) -> pd.Series:
+    """What each deployment costs its school's families in a year: ``parent_fee_vnd`` is per
+    student per year (data-contract.md), so it is multiplied by the school's students, as
+    DEP-PARENTFEE counts it; a school whose students are unknown adds nothing."""
+    students = deployments["school_id"].map(dict(zip(schools["school_id"], schools["students"])))
+    return (deployments["parent_fee_vnd"].fillna(0) * students.fillna(0)).astype("float64")
+
+
 def _select_table(engine: Engine, name: str, where=None) -> pd.DataFrame:
     """One contract table typed as :func:`audit.frames.load_table` does, with a WHERE clause."""
     t = store.contract_tables[name]

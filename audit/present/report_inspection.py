@@ -31,7 +31,7 @@ from .. import i18n
 from ..i18n import Labels
 from ..registry import load_flags
 from . import report as R
-from .report_data import ReportInput, load_report_input
+from .report_data import ReportInput, families_per_year, load_report_input
 
 EVIDENCE_SHOWN = 8
 TOP_FINDINGS = 10
@@ -210,9 +210,7 @@ class InspectionReport:
             "vendors": dep["vendor_id"].nunique(), "findings": len(f),
             "high": sum(x.severity == "high" for x in f),
             "confirmed": sum(x.review_status == "confirmed" for x in f),
-            # per student per year (data-contract.md) × the school's students
-            "parent_fees": float((dep["parent_fee_vnd"].fillna(0) * dep["school_id"].map(
-                dict(zip(s["school_id"], s["students"]))).fillna(0)).sum()),
+            "parent_fees": float(families_per_year(dep, s).sum()),
             "province_risk": prov_risk,
         }
 
@@ -556,11 +554,7 @@ class InspectionReport:
         d = self.deployments
         if d.empty:
             return R.join(*parts, R.para(L("no_deployments")))
-        # parent_fee_vnd is per student per year (data-contract.md): what families pay in a
-        # year is the fee × the school's students (unknown students: nothing counted).
-        students = dict(zip(self.schools["school_id"], self.schools["students"]))
-        d = d.assign(fees_year=(d["parent_fee_vnd"].fillna(0)
-                                * d["school_id"].map(students).fillna(0)).astype("float64"))
+        d = d.assign(fees_year=families_per_year(d, self.schools))
         by = d.groupby(["service", "status"]).agg(
             deployments=("school_id", "size"), schools=("school_id", "nunique"),
             budget=("budget_cost_vnd", "sum"), fees=("fees_year", "sum")).reset_index()

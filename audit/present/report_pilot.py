@@ -25,7 +25,7 @@ from procurement.geo import province_name, provinces
 
 from ..context import ACTIVE
 from . import report as R
-from .report_data import load_report_input
+from .report_data import families_per_year, load_report_input
 from .report_inspection import InspectionReport
 
 BOOTSTRAP = 1000
@@ -48,17 +48,15 @@ def pilot_costs(schools: pd.DataFrame, deployments: pd.DataFrame, year: str | No
     """One row per active deployment of a pilot school in ``year``: school, students, service,
     vendor, budget, families, cost (budget + families).
 
-    ``families`` is what the school's families pay in the year: ``parent_fee_vnd`` is *per
-    student per year* (data-contract.md), so it is multiplied by the school's students, as
-    DEP-PARENTFEE does; a school whose students are unknown adds nothing to it."""
+    ``families`` is what the school's families pay in the year
+    (:func:`report_data.families_per_year`: the fee per student × the students)."""
     pilot = schools[schools["in_pilot"].fillna(False)]
     d = deployments[deployments["school_id"].isin(set(pilot["school_id"])) & deployments["status"].isin(ACTIVE)]
     if year:
         d = d[d["school_year"] == year]
-    students = d["school_id"].map(dict(zip(pilot["school_id"], pilot["students"])))
-    d = d.assign(budget=d["budget_cost_vnd"].fillna(0),
-                 families=(d["parent_fee_vnd"].fillna(0) * students.fillna(0)).astype("float64"))
-    d = d.assign(cost=d["budget"] + d["families"], students=students,
+    d = d.assign(budget=d["budget_cost_vnd"].fillna(0), families=families_per_year(d, pilot))
+    d = d.assign(cost=d["budget"] + d["families"],
+                 students=d["school_id"].map(dict(zip(pilot["school_id"], pilot["students"]))),
                  province_code=d["school_id"].map(dict(zip(pilot["school_id"], pilot["province_code"]))))
     return d[["school_id", "province_code", "students", "service", "vendor_id", "budget", "families", "cost"]]
 
