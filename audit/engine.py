@@ -184,8 +184,9 @@ def run_audit(db_url: str | None = None, *, province: str | None = None,
     """Compute every flag over the store, select, write ``findings.csv``/``.json``, store the run."""
     eng = engine or store.get_engine(db_url)
     settings = load_settings(settings_path, as_of=as_of)
-    if out_dir is not None:
-        _check_out(Path(out_dir))
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None:
+        _check_out(out)          # (made there, before anything is computed)
     made = dt.datetime.now(dt.timezone.utc)      # stored as it is: runs sort by it
     now = made.replace(microsecond=0)
     timings: dict[str, float] = {}
@@ -211,10 +212,6 @@ def run_audit(db_url: str | None = None, *, province: str | None = None,
            "settings": settings.raw | {"as_of": settings.as_of.isoformat()},
            "inputs": _inputs(eng), "params": params, "review_head": head}
     selected = select_findings(all_findings, province, school_year)
-    out = None
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         # findings.csv does not name the run: for a large run a forked process writes it
         # (under a temporary name, renamed once the run is stored) while this one stores the
